@@ -1,0 +1,21 @@
+/**
+ * The ordered list of migrations, served to knex through a custom migration source so that the
+ * TypeScript files load the same way under `node`, vitest and the CLI. Append only.
+ */
+import type { Knex } from 'knex';
+import * as m001 from './001_clients.ts';
+import * as m002 from './002_environments.ts';
+import * as m003 from './003_users.ts';
+import * as m004 from './004_oidc_payloads.ts';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
+  ['001_clients', m001],
+  ['002_environments', m002],
+  ['003_users', m003],
+  ['004_oidc_payloads', m004],
+];

@@ -1,0 +1,65 @@
+/**
+ * Knex factory: PostgreSQL through `pg` when a connection string is given, otherwise the embedded
+ * PGlite database (knex-pglite) in a directory, or in memory for tests.
+ */
+import knexPkg from 'knex';
+import type { Knex } from 'knex';
+import ClientPgLite from 'knex-pglite';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+const { knex } = knexPkg;
+
+/** Where the database lives. */
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; poolMax?: number }
+  | { kind: 'pglite'; dir: string }
+  | { kind: 'pglite-memory' };
+
+/** A knex instance plus which engine it talks to (PGlite has a single connection). */
+export interface Database {
+  knex: Knex;
+  engine: 'postgres' | 'pglite';
+  /** Closes the pool or the embedded database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Builds the knex instance for `target`; no query is sent until first use. */
+export function createDatabase(target: DatabaseTarget): Database {
+  let instance: Knex;
+  if (target.kind === 'postgres') {
+    instance = knex({
+      client: 'pg',
+      connection: { connectionString: target.url, application_name: 'ccauth' },
+      pool: { min: 0, max: target.poolMax ?? 10 },
+      acquireConnectionTimeout: 10_000,
+    });
+  } else {
+    let connection: Record<string, string> = {};
+    if (target.kind === 'pglite') {
+      const dir = path.resolve(target.dir, 'pglite');
+      mkdirSync(dir, { recursive: true });
+      connection = { filename: dir };
+    }
+    instance = knex({ client: ClientPgLite as unknown as typeof knex.Client, dialect: 'postgres', connection });
+  }
+  let closed = false;
+  return {
+    knex: instance,
+    engine: target.kind === 'postgres' ? 'postgres' : 'pglite',
+    async close() {
+      if (closed) return;
+      closed = true;
+      await instance.destroy();
+    },
+  };
+}
+
+/** PostgreSQL error codes we translate into client-visible errors. */
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
+
+/** True when `err` is a PostgreSQL error with the given SQLSTATE (works for pg and PGlite). */
+export function isPgError(err: unknown, sqlState: string): err is { code: string; constraint?: string } {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === sqlState;
+}

@@ -1,0 +1,92 @@
+/**
+ * Guards of the admin APIs (genesys-api.md §3, §6; seed 003).
+ *
+ * - `requireOps`: HTTP Basic with the ops credentials (the `/auth/v3/ops/*` routes).
+ * - `requireAdmin`: the ops Basic credentials, or a Bearer access token of the ops principal, or a
+ *   client-credentials token of an internal client holding ROLE_INTERNAL_CLIENT (the
+ *   `/environment/v3/*` routes). Another valid token → 403 (code 3); none or a bad one → 401.
+ *
+ * 401 answers carry `WWW-Authenticate` and a body with both the Genesys envelope (code 20) and
+ * Spring's `{"error":"Unauthorized","error_description":"Bad credentials"}` that Genesys scripts see.
+ */
+import type { Context, Next } from 'koa';
+import { ROLE_INTERNAL_CLIENT } from '../../domain/client.ts';
+import { OPS_ACCOUNT_ID } from '../../domain/user.ts';
+import type { TokenLookup } from '../../oauth/token-lookup.ts';
+import type { OpsCredentials } from '../../services/ops-credentials.service.ts';
+import { parseBasic, parseBearer } from './credentials.ts';
+
+export const REALM = 'ccauth';
+
+/** Who is calling an admin route; routes and audit read `ctx.state.admin`. */
+export interface AdminPrincipal {
+  kind: 'ops-basic' | 'ops-token' | 'internal-client';
+  /** ops username or client id. */
+  name: string;
+}
+
+function unauthorized(ctx: Context, challenge: string): void {
+  ctx.status = 401;
+  ctx.set('WWW-Authenticate', challenge);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = {
+    status: { code: 20, message: 'Bad credentials' },
+    error: 'Unauthorized',
+    error_description: 'Bad credentials',
+  };
+}
+
+function forbidden(ctx: Context): void {
+  ctx.status = 403;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { status: { code: 3, message: 'the token does not grant access to this API' } };
+}
+
+/** HTTP Basic with the ops credentials. */
+export function requireOps(ops: OpsCredentials) {
+  return async function opsAuth(ctx: Context, next: Next): Promise<void> {
+    const creds = parseBasic(ctx.get('authorization'));
+    if (!creds || !(await ops.verify(creds.username, creds.password))) {
+      ctx.log?.warn({ event: 'ops_auth_failed', ip: ctx.ip }, 'ops authentication failed');
+      return unauthorized(ctx, `Basic realm="${REALM}", charset="UTF-8"`);
+    }
+    ctx.state.admin = { kind: 'ops-basic', name: creds.username } satisfies AdminPrincipal;
+    await next();
+  };
+}
+
+/** Ops Basic credentials or an admin Bearer token. */
+export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup) {
+  return async function adminAuth(ctx: Context, next: Next): Promise<void> {
+    const header = ctx.get('authorization');
+    const creds = parseBasic(header);
+    if (creds) {
+      if (!(await ops.verify(creds.username, creds.password))) {
+        ctx.log?.warn({ event: 'ops_auth_failed', ip: ctx.ip }, 'ops authentication failed');
+        return unauthorized(ctx, `Basic realm="${REALM}", charset="UTF-8"`);
+      }
+      ctx.state.admin = { kind: 'ops-basic', name: creds.username } satisfies AdminPrincipal;
+      return next();
+    }
+    const token = parseBearer(header);
+    if (!token) {
+      return unauthorized(ctx, header ? `Bearer realm="${REALM}", error="invalid_request"` : `Bearer realm="${REALM}", Basic realm="${REALM}"`);
+    }
+    const resolved = await lookupToken(token);
+    if (!resolved) return unauthorized(ctx, `Bearer realm="${REALM}", error="invalid_token"`);
+    if (resolved.kind === 'access_token' && resolved.accountId === OPS_ACCOUNT_ID) {
+      ctx.state.admin = { kind: 'ops-token', name: OPS_ACCOUNT_ID } satisfies AdminPrincipal;
+      return next();
+    }
+    if (
+      resolved.kind === 'client_credentials' &&
+      resolved.client.ccauth_internal === true &&
+      (resolved.client.ccauth_authorities ?? []).includes(ROLE_INTERNAL_CLIENT)
+    ) {
+      ctx.state.admin = { kind: 'internal-client', name: resolved.clientId } satisfies AdminPrincipal;
+      return next();
+    }
+    ctx.set('WWW-Authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);
+    return forbidden(ctx);
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * First middleware: assigns a request id (the caller's `X-Request-Id` when it is a sane token,
+ * else a UUID), echoes it in `X-Request-Id`, binds a child logger to it, and writes one log line
+ * per request with method, path (no query string: it may carry codes), status and duration (ms).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+
+export function requestContext(logger: Logger) {
+  return async function requestContextMiddleware(ctx: Context, next: Next): Promise<void> {
+    const given = ctx.get('x-request-id');
+    ctx.requestId = /^[A-Za-z0-9._-]{8,128}$/.test(given) ? given : randomUUID();
+    ctx.set('X-Request-Id', ctx.requestId);
+    ctx.log = logger.child({ reqId: ctx.requestId });
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      ctx.log.info(
+        { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Request schemas of `/auth/v3/ops/clients` (genesys-api.md §5.3; seed 003). Field names are
+ * exactly Genesys's: `client_id`, `client_secret`, `clientType`, `internalClient`, `authorities`,
+ * `scope`, `authorizedGrantTypes`, `redirectURIs`, `accessTokenExpirationTimeout`,
+ * `refreshTokenExpirationTimeout` (seconds), plus `name`, `description`, `contactCenterIds`.
+ */
+import { z } from 'zod';
+import { CLIENT_GRANT_TYPES } from '../../domain/client.ts';
+import { fields } from '../validate.ts';
+
+/** Default lifetimes (seconds) when the caller gives none: Genesys's documented 43200 (12 h). */
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 43_200;
+export const DEFAULT_REFRESH_TOKEN_TTL_SECONDS = 43_200;
+
+export const clientIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._~@+-]{0,127}$/, 'must be 1-128 characters: letters, digits and . _ ~ @ + -');
+
+/** A redirect URI: absolute http(s), no fragment, no userinfo, no wildcard (RFC 6749 §3.1.2). */
+export const redirectUriSchema = z.string().max(2048).superRefine((s, ctx) => {
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an absolute URL' });
+    return;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must use https (or http)' });
+  if (s.includes('#')) ctx.addIssue({ code: 'custom', message: 'must not contain a fragment' });
+  if (u.username || u.password) ctx.addIssue({ code: 'custom', message: 'must not contain user information' });
+  if (s.includes('*')) ctx.addIssue({ code: 'custom', message: 'must not contain wildcards' });
+});
+
+const grantType = z.enum(CLIENT_GRANT_TYPES, { error: `must be one of ${CLIENT_GRANT_TYPES.join(', ')}` });
+const scopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'must be a scope token (RFC 6749 §3.3)');
+const authority = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 letters, digits or _ . : -');
+
+const common = {
+  name: fields.text(255),
+  description: z.string().max(1024).nullable(),
+  internalClient: z.boolean(),
+  authorities: z.array(authority).max(100),
+  scope: z.array(scopeToken).min(1).max(100),
+  authorizedGrantTypes: z.array(grantType).min(1, 'at least one grant type is required'),
+  redirectURIs: z.array(redirectUriSchema).max(100),
+  accessTokenExpirationTimeout: fields.seconds,
+  refreshTokenExpirationTimeout: fields.seconds,
+  contactCenterIds: z.array(fields.uuid).max(1000),
+  client_secret: z.string().max(512).refine((s) => !/[\u0000-\u001f]/.test(s), 'must not contain control characters'),
+};
+
+export const createClientBody = z.object({
+  data: z.object({
+    client_id: clientIdSchema,
+    client_secret: common.client_secret.optional(),
+    name: common.name.optional(),
+    description: common.description.optional(),
+    clientType: z.enum(['CONFIDENTIAL', 'PUBLIC'], { error: 'must be CONFIDENTIAL or PUBLIC' }).default('CONFIDENTIAL'),
+    internalClient: common.internalClient.default(false),
+    authorities: common.authorities.default([]),
+    scope: common.scope.default(['*']),
+    authorizedGrantTypes: common.authorizedGrantTypes,
+    redirectURIs: common.redirectURIs.default([]),
+    accessTokenExpirationTimeout: common.accessTokenExpirationTimeout.default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
+    refreshTokenExpirationTimeout: common.refreshTokenExpirationTimeout.default(DEFAULT_REFRESH_TOKEN_TTL_SECONDS),
+    contactCenterIds: common.contactCenterIds.default([]),
+  }),
+});
+
+export const updateClientBody = z.object({
+  data: z.object({
+    client_id: clientIdSchema.optional(),
+    client_secret: common.client_secret.optional(),
+    name: common.name.optional(),
+    description: common.description.optional(),
+    clientType: z.enum(['CONFIDENTIAL', 'PUBLIC']).optional(),
+    internalClient: common.internalClient.optional(),
+    authorities: common.authorities.optional(),
+    scope: common.scope.optional(),
+    authorizedGrantTypes: common.authorizedGrantTypes.optional(),
+    redirectURIs: common.redirectURIs.optional(),
+    accessTokenExpirationTimeout: common.accessTokenExpirationTimeout.optional(),
+    refreshTokenExpirationTimeout: common.refreshTokenExpirationTimeout.optional(),
+    contactCenterIds: common.contactCenterIds.optional(),
+  }),
+});

@@ -1,0 +1,91 @@
+/**
+ * oidc-provider adapter over PostgreSQL (design.md §3).
+ *
+ * - Every model but `Client` lives in `oidc_payloads`, keyed by `(model, sha256(id))`. The id of an
+ *   opaque token *is* the token, so it is never stored: `jti` is stripped from the payload and
+ *   `find(id)` puts it back.
+ * - `consume` is one atomic UPDATE; when no row changed (already consumed, or consumed by a
+ *   concurrent request) it throws `InvalidGrant`, so a code or refresh token redeemed concurrently
+ *   yields exactly one token set.
+ * - `Client` is served read-only from the `clients` table through {@link ClientSource}.
+ */
+import { errors } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Knex } from 'knex';
+import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
+import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
+import { digestToken } from '../security/tokens.ts';
+
+/** Supplies client metadata (oidc-provider shape) by client_id. */
+export interface ClientSource {
+  findClientMetadata(clientId: string): Promise<AdapterPayload | undefined>;
+}
+
+function restore(id: string, row: PayloadRow | undefined): AdapterPayload | undefined {
+  if (!row) return undefined;
+  const payload = { ...(row.payload as AdapterPayload), jti: id };
+  if (row.consumed_at) payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
+  return payload;
+}
+
+/**
+ * Returns the adapter class oidc-provider instantiates once per model name.
+ * @param knex the database; @param clients where Client metadata comes from.
+ */
+export function createAdapterClass(knex: Knex, clients: ClientSource) {
+  const repo = createOidcPayloadsRepository(knex);
+
+  return class PostgresAdapter implements Adapter {
+    readonly model: string;
+    constructor(model: string) {
+      this.model = model;
+    }
+
+    async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      if (this.model === 'Client') throw new Error('clients are managed through the ops API');
+      const { jti: _jti, ...stored } = payload;
+      await repo.upsert({
+        model: this.model,
+        idDigest: digestToken(id),
+        payload: stored as Record<string, unknown>,
+        grantId: payload.grantId ?? null,
+        uid: payload.uid ?? null,
+        userCode: payload.userCode ?? null,
+        clientId: payload.clientId ?? (payload as { kind?: string; clientId?: string }).clientId ?? null,
+        accountId: payload.accountId ?? null,
+        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      });
+    }
+
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (this.model === 'Client') return clients.findClientMetadata(id);
+      return restore(id, await repo.find(this.model, digestToken(id)));
+    }
+
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const row = await repo.findByUid(this.model, uid);
+      if (!row) return undefined;
+      // Sessions are looked up by uid; their jti is kept by oidc-provider only for sessions,
+      // which we also store by digest, so return the payload without it.
+      return { ...(row.payload as AdapterPayload) };
+    }
+
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      const row = await repo.findByUserCode(this.model, userCode);
+      return row ? { ...(row.payload as AdapterPayload) } : undefined;
+    }
+
+    async consume(id: string): Promise<void> {
+      const ok = await repo.consume(this.model, digestToken(id));
+      if (!ok) throw new errors.InvalidGrant('grant request is invalid');
+    }
+
+    async destroy(id: string): Promise<void> {
+      await repo.destroy(this.model, digestToken(id));
+    }
+
+    async revokeByGrantId(grantId: string): Promise<void> {
+      await repo.revokeByGrantId(grantId);
+    }
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The resource owner password credentials grant (RFC 6749 §4.3), which oidc-provider does not
+ * ship; registered with `provider.registerGrantType('password', ...)` (design.md §3).
+ *
+ * Client authentication and the "grant type allowed for this client" check have already run. The
+ * handler authenticates the resource owner (ops principal or `domain\user`), saves a Grant, and
+ * issues an access token (and a refresh token when the client has the `refresh_token` grant)
+ * linked to it, so introspection, userinfo and refresh find them.
+ *
+ * Errors: `invalid_request` (missing username/password), `invalid_grant` "Bad credentials" (wrong
+ * username or password, disabled user, user outside the client's contact centers), `invalid_scope`.
+ */
+import { errors } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { PrincipalsService } from '../../services/principals.service.ts';
+import type { CcauthClientExtras } from '../client-metadata.ts';
+import { resolveGrantedScope } from '../scopes.ts';
+
+export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tenant'];
+
+/** Creates the handler bound to `provider` and the principals service. */
+export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService) {
+  return async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
+    const params = ctx.oidc.params as Record<string, string | undefined>;
+    const { username, password } = params;
+    if (!username) throw new errors.InvalidRequest("missing required parameter 'username'");
+    if (!password) throw new errors.InvalidRequest("missing required parameter 'password'");
+
+    const client = ctx.oidc.client!;
+    const extras = client as unknown as CcauthClientExtras;
+    const scope = resolveGrantedScope(extras, params.scope);
+
+    const principal = await principals.authenticate(username, password, params.tenant);
+    const bound = extras.ccauth_contact_center_ids ?? [];
+    if (!principal || (principal.kind === 'user' && bound.length > 0 && !bound.includes(principal.user.ccid))) {
+      const err = new errors.InvalidGrant('resource owner authentication failed');
+      err.error_description = 'Bad credentials';
+      throw err;
+    }
+
+    const grant = new provider.Grant({ accountId: principal.accountId, clientId: client.clientId });
+    const withRefresh = client.grantTypeAllowed('refresh_token');
+    grant.addOIDCScope([scope, withRefresh ? 'offline_access' : ''].filter(Boolean).join(' '));
+    const grantId = await grant.save();
+
+    const at = new provider.AccessToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope });
+    ctx.oidc.entity('AccessToken', at);
+    const accessToken = await at.save();
+
+    let refreshToken: string | undefined;
+    if (withRefresh) {
+      const rt = new provider.RefreshToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope });
+      ctx.oidc.entity('RefreshToken', rt);
+      refreshToken = await rt.save();
+    }
+
+    ctx.body = {
+      access_token: accessToken,
+      token_type: 'bearer',
+      expires_in: at.expiration,
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      scope,
+    };
+  };
+}

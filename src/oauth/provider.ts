@@ -1,0 +1,174 @@
+/**
+ * Builds the oidc-provider instance (the OAuth engine) for ccauth (design.md §3).
+ *
+ * Routes live under `/auth/v3/oauth/*` (token, authorize, introspect, revoke, jwks, logout) and
+ * discovery at `/.well-known/openid-configuration`; the issuer is PUBLIC_URL. The provider is
+ * mounted at the root of the parent koa app and falls through for every other path.
+ *
+ * Genesys compatibility (genesys-api.md §4.3): `token_type` is the lowercase `bearer`, `expires_in`
+ * and refresh-token lifetimes come from the client (`accessTokenExpirationTimeout` /
+ * `refreshTokenExpirationTimeout`, seconds), a `["*"]` client gets `"scope":"*"`, and a grant
+ * type the client lacks answers `unauthorized_client` (RFC 6749 §5.2).
+ */
+import Provider, { errors } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC, JWK } from 'oidc-provider';
+import * as clientCredentialsGrant from 'oidc-provider/lib/actions/grants/client_credentials.js';
+import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+import type { Knex } from 'knex';
+import type { PrincipalsService } from '../services/principals.service.ts';
+import { createAdapterClass } from './adapter.ts';
+import type { ClientSource } from './adapter.ts';
+import { createFindAccount } from './accounts.ts';
+import { installClientSecretVerifier } from './client-auth.ts';
+import type { SecretVerifier } from './client-auth.ts';
+import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
+import type { CcauthClientExtras } from './client-metadata.ts';
+import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
+import { resolveGrantedScope } from './scopes.ts';
+
+/** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
+export const OAUTH_PREFIX = '/auth/v3/oauth';
+
+/** Authority that lets a client introspect any token (RFC 7662 §4: the caller must be authorized). */
+export const ROLE_RESOURCE_SERVER = 'ROLE_RESOURCE_SERVER';
+
+export interface ProviderDeps {
+  knex: Knex;
+  issuer: string;
+  cookieKeys: readonly string[];
+  clients: ClientSource;
+  principals: PrincipalsService;
+  secretVerifier: SecretVerifier;
+  /** Private signing keys (JWK with private members). */
+  jwks: { keys: JWK[] };
+  /** Seconds a session's interaction may take. */
+  interactionTtlSeconds?: number;
+}
+
+const extras = (client: unknown) => client as CcauthClientExtras;
+
+/** Creates and configures the provider; the caller mounts it. */
+export function createProvider(deps: ProviderDeps): Provider {
+  const configuration: Configuration = {
+    adapter: createAdapterClass(deps.knex, deps.clients),
+    findAccount: createFindAccount(deps.principals),
+    jwks: deps.jwks,
+    cookies: { keys: [...deps.cookieKeys] },
+    routes: {
+      authorization: `${OAUTH_PREFIX}/authorize`,
+      token: `${OAUTH_PREFIX}/token`,
+      introspection: `${OAUTH_PREFIX}/introspect`,
+      revocation: `${OAUTH_PREFIX}/revoke`,
+      jwks: `${OAUTH_PREFIX}/jwks`,
+      end_session: `${OAUTH_PREFIX}/logout`,
+      userinfo: '/auth/v3/openid/userinfo',
+      pushed_authorization_request: `${OAUTH_PREFIX}/par`,
+      code_verification: `${OAUTH_PREFIX}/device`,
+      device_authorization: `${OAUTH_PREFIX}/device/auth`,
+      backchannel_authentication: `${OAUTH_PREFIX}/backchannel`,
+      registration: `${OAUTH_PREFIX}/register`,
+      challenge: `${OAUTH_PREFIX}/challenge`,
+    },
+    scopes: ['openid', 'offline_access', '*'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+      email: ['email'],
+    },
+    responseTypes: ['code'],
+    pkce: {
+      required: (_ctx, client) => client.clientAuthMethod === 'none',
+    },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    extraClientMetadata: {
+      properties: [...EXTRA_CLIENT_METADATA],
+      validator() {
+        /* values come from our validated clients table */
+      },
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client) =>
+          extras(client).ccauth_internal === true || (extras(client).ccauth_authorities ?? []).includes(ROLE_RESOURCE_SERVER),
+      },
+      revocation: { enabled: true },
+      userinfo: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      registration: { enabled: false },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: { enabled: false },
+    },
+    rotateRefreshToken: true,
+    clientBasedCORS: () => false,
+    interactions: {
+      url: (_ctx, interaction) => `/auth/v3/interaction/${interaction.uid}`,
+    },
+    ttl: {
+      AccessToken: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
+      ClientCredentials: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
+      RefreshToken: (_ctx, _token, client) => extras(client).ccauth_refresh_token_ttl ?? 86_400,
+      AuthorizationCode: 60,
+      IdToken: 3600,
+      Interaction: deps.interactionTtlSeconds ?? 600,
+      Session: 86_400,
+      Grant: (ctx) => Math.max(extras(ctx.oidc.client)?.ccauth_refresh_token_ttl ?? 86_400, 86_400),
+    },
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      id_token_signed_response_alg: 'ES256',
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    enabledJWA: {
+      clientAuthSigningAlgValues: [],
+      idTokenSigningAlgValues: ['ES256'],
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = 'json';
+      ctx.body = out;
+    },
+  };
+
+  const provider = new Provider(deps.issuer, configuration);
+  provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
+  installClientSecretVerifier(provider.Client, deps.secretVerifier);
+
+  // client_credentials: apply Genesys scope rules, then run oidc-provider's own handler.
+  const boundHelpers = Object.fromEntries(
+    Object.entries(grantHelpers).map(([name, fn]) => [name, (fn as (...a: unknown[]) => unknown).bind(undefined, provider)]),
+  );
+  provider.registerGrantType(
+    'client_credentials',
+    async (ctx: KoaContextWithOIDC) => {
+      const params = ctx.oidc.params as Record<string, string | undefined>;
+      params.scope = resolveGrantedScope(extras(ctx.oidc.client), params.scope);
+      await clientCredentialsGrant.handler(provider, boundHelpers, ctx);
+    },
+    [...clientCredentialsGrant.parameters],
+  );
+  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals), PASSWORD_GRANT_PARAMETERS);
+
+  provider.use(genesysTokenResponse);
+  return provider;
+}
+
+/**
+ * After-middleware on the token endpoint: Genesys clients compare `token_type` to the exact string
+ * `"bearer"` (genesys-api.md §4.3), and a grant type the client lacks is `unauthorized_client`.
+ */
+async function genesysTokenResponse(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
+  await next();
+  if (ctx.oidc?.route !== 'token' || !ctx.body || typeof ctx.body !== 'object') return;
+  const body = ctx.body as Record<string, unknown>;
+  if (body.token_type === 'Bearer') body.token_type = 'bearer';
+  if (body.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
+    body.error = 'unauthorized_client';
+    body.error_description = 'the client is not authorized to use this grant type';
+  }
+  ctx.set('Cache-Control', 'no-store');
+}
+
+export { errors };

@@ -1,0 +1,44 @@
+/**
+ * pino logger with redaction of every credential-bearing field (design.md §5.7): JSON lines in
+ * production and test, pretty output when NODE_ENV=development.
+ */
+import pino from 'pino';
+import type { Logger } from 'pino';
+
+/** Paths whose values never reach a log line. */
+export const REDACT_PATHS = [
+  'authorization',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.authorization',
+  '*.client_secret',
+  '*.password',
+  '*.refresh_token',
+  '*.access_token',
+  '*.code',
+  '*.code_verifier',
+  '*.id_token',
+  'client_secret',
+  'password',
+  'refresh_token',
+  'access_token',
+  'code',
+];
+
+export interface LoggerOptions {
+  level: string;
+  pretty?: boolean;
+  /** Where lines go (tests capture them); default stdout. */
+  destination?: pino.DestinationStream;
+}
+
+/** Creates the root logger. */
+export function createLogger(opts: LoggerOptions): Logger {
+  const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'ccauth' } };
+  if (opts.destination) return pino(base, opts.destination);
+  if (opts.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  return pino(base);
+}
+
+export type { Logger };

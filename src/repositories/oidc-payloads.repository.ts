@@ -1,0 +1,110 @@
+/**
+ * SQL for `oidc_payloads`, the storage behind oidc-provider's adapter (design.md §3).
+ * Rows are keyed by `(model, id_digest)`; ids never reach this table in clear.
+ */
+import type { Knex } from 'knex';
+
+export interface PayloadRow {
+  payload: Record<string, unknown>;
+  consumed_at: Date | null;
+  expires_at: Date | null;
+}
+
+export interface UpsertPayload {
+  model: string;
+  idDigest: string;
+  payload: Record<string, unknown>;
+  grantId: string | null;
+  uid: string | null;
+  userCode: string | null;
+  clientId: string | null;
+  accountId: string | null;
+  /** Absolute expiry; null for rows that do not expire. */
+  expiresAt: Date | null;
+}
+
+/** Repository over `oidc_payloads`. */
+export function createOidcPayloadsRepository(db: Knex) {
+  const live = (q: Knex.QueryBuilder) => q.andWhere((w) => w.whereNull('expires_at').orWhere('expires_at', '>', db.fn.now()));
+
+  return {
+    /** Insert or replace one row. */
+    async upsert(p: UpsertPayload): Promise<void> {
+      await db('oidc_payloads')
+        .insert({
+          model: p.model,
+          id_digest: p.idDigest,
+          payload: JSON.stringify(p.payload),
+          grant_id: p.grantId,
+          uid: p.uid,
+          user_code: p.userCode,
+          client_id: p.clientId,
+          account_id: p.accountId,
+          expires_at: p.expiresAt,
+        })
+        .onConflict(['model', 'id_digest'])
+        .merge(['payload', 'grant_id', 'uid', 'user_code', 'client_id', 'account_id', 'expires_at']);
+    },
+
+    /** The live (unexpired) row for an id digest. */
+    async find(model: string, idDigest: string): Promise<PayloadRow | undefined> {
+      return live(db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model, id_digest: idDigest })).first();
+    },
+
+    /** The live row with this uid (sessions). Returns its id digest too. */
+    async findByUid(model: string, uid: string): Promise<PayloadRow | undefined> {
+      return live(db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model, uid })).first();
+    },
+
+    /** The live row with this user code (device flow). */
+    async findByUserCode(model: string, userCode: string): Promise<PayloadRow | undefined> {
+      return live(db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model, user_code: userCode })).first();
+    },
+
+    /**
+     * Marks a row consumed in one atomic statement. Returns true only for the single caller that
+     * flipped `consumed_at` from NULL; every concurrent or later caller gets false.
+     */
+    async consume(model: string, idDigest: string): Promise<boolean> {
+      const rows = await db('oidc_payloads')
+        .where({ model, id_digest: idDigest })
+        .whereNull('consumed_at')
+        .update({ consumed_at: db.fn.now() }, ['id_digest']);
+      return rows.length === 1;
+    },
+
+    async destroy(model: string, idDigest: string): Promise<void> {
+      await db('oidc_payloads').where({ model, id_digest: idDigest }).delete();
+    },
+
+    /** Deletes every row of a grant (all models): tokens, codes and the Grant itself. */
+    async revokeByGrantId(grantId: string): Promise<number> {
+      return db('oidc_payloads').where({ grant_id: grantId }).delete();
+    },
+
+    /** Deletes every row issued to a client (tokens, codes, grants, client-credentials tokens). */
+    async revokeByClientId(clientId: string): Promise<number> {
+      return db('oidc_payloads').where({ client_id: clientId }).delete();
+    },
+
+    /** Deletes every row held by an account (all of its grants and tokens). */
+    async revokeByAccountId(accountId: string): Promise<number> {
+      return db('oidc_payloads').where({ account_id: accountId }).delete();
+    },
+
+    /**
+     * Deletes up to `batchSize` expired rows; returns how many went. Call in a loop until it
+     * returns less than `batchSize`.
+     */
+    async purgeExpired(batchSize: number): Promise<number> {
+      const res = await db.raw(
+        `DELETE FROM oidc_payloads WHERE ctid IN (
+           SELECT ctid FROM oidc_payloads WHERE expires_at < now() LIMIT ?)`,
+        [batchSize],
+      );
+      return Number((res as { rowCount?: number; affectedRows?: number }).rowCount ?? (res as { affectedRows?: number }).affectedRows ?? 0);
+    },
+  };
+}
+
+export type OidcPayloadsRepository = ReturnType<typeof createOidcPayloadsRepository>;

@@ -1,0 +1,148 @@
+/**
+ * SQL for `users` (contact-center users). Pass a transaction as `db` to take part in it.
+ */
+import type { Knex } from 'knex';
+import type { User, UserWithContext } from '../domain/user.ts';
+
+interface UserRow {
+  id: string;
+  ccid: string;
+  username: string;
+  dbid: string | number;
+  first_name: string | null;
+  last_name: string | null;
+  email: string | null;
+  authorities: string[];
+  properties: Record<string, string>;
+  enabled: boolean;
+  created_at: Date;
+  environment_id?: string;
+}
+
+const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.created_at'];
+
+function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    ccid: r.ccid,
+    username: r.username,
+    dbid: Number(r.dbid),
+    firstName: r.first_name,
+    lastName: r.last_name,
+    email: r.email,
+    authorities: r.authorities,
+    properties: r.properties ?? {},
+    enabled: r.enabled,
+    createdAt: new Date(r.created_at).getTime(),
+  };
+}
+
+/** Fields of a new user; `passwordHash` is an argon2id PHC string. */
+export interface NewUser {
+  id: string;
+  ccid: string;
+  username: string;
+  usernameCanonical: string;
+  passwordHash: string;
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  authorities: string[];
+  properties: Record<string, string>;
+  enabled: boolean;
+}
+
+/** Updatable fields; absent keys are left unchanged. */
+export type UserChanges = Partial<Omit<NewUser, 'id' | 'ccid'>>;
+
+/** Repository over `users`. */
+export function createUsersRepository(db: Knex) {
+  return {
+    /** Inserts a user; returns it with its server-assigned dbid. Unique violation (23505) on a duplicate username. */
+    async insert(u: NewUser): Promise<User> {
+      const [row] = await db('users')
+        .insert({
+          id: u.id,
+          ccid: u.ccid,
+          username: u.username,
+          username_canonical: u.usernameCanonical,
+          password_hash: u.passwordHash,
+          first_name: u.firstName,
+          last_name: u.lastName,
+          email: u.email,
+          authorities: u.authorities,
+          properties: JSON.stringify(u.properties),
+          enabled: u.enabled,
+        })
+        .returning(COLUMNS.map((c) => c.slice(2)));
+      return toUser(row as UserRow);
+    },
+
+    /** Users of one contact center ordered by dbid. */
+    async listByContactCenter(ccid: string): Promise<User[]> {
+      const rows = await db('users as u').select(COLUMNS).where('u.ccid', ccid).orderBy('u.dbid');
+      return (rows as UserRow[]).map(toUser);
+    },
+
+    /** One user of a contact center. */
+    async find(ccid: string, id: string): Promise<User | undefined> {
+      const row = await db('users as u').select(COLUMNS).where({ 'u.ccid': ccid, 'u.id': id }).first();
+      return row ? toUser(row as UserRow) : undefined;
+    },
+
+    /** A user with its environment id, by user id (the account id of tokens). */
+    async findWithContext(id: string): Promise<UserWithContext | undefined> {
+      const row = await db('users as u')
+        .join('contact_centers as c', 'c.id', 'u.ccid')
+        .select([...COLUMNS, 'c.environment_id'])
+        .where('u.id', id)
+        .first();
+      return row ? { ...toUser(row as UserRow), environmentId: (row as UserRow).environment_id! } : undefined;
+    },
+
+    /**
+     * The login lookup: the user whose contact center owns `domain` and whose canonical username is
+     * `usernameCanonical`, with its password hash.
+     */
+    async findForLogin(domain: string, usernameCanonical: string): Promise<(UserWithContext & { passwordHash: string }) | undefined> {
+      const row = await db('contact_center_domains as d')
+        .join('users as u', 'u.ccid', 'd.ccid')
+        .join('contact_centers as c', 'c.id', 'u.ccid')
+        .select([...COLUMNS, 'c.environment_id', 'u.password_hash'])
+        .where({ 'd.domain': domain, 'u.username_canonical': usernameCanonical })
+        .first();
+      if (!row) return undefined;
+      const r = row as UserRow & { password_hash: string };
+      return { ...toUser(r), environmentId: r.environment_id!, passwordHash: r.password_hash };
+    },
+
+    /** Applies changes; returns the updated user or undefined when it does not exist. */
+    async update(ccid: string, id: string, c: UserChanges): Promise<User | undefined> {
+      const patch: Record<string, unknown> = { updated_at: db.fn.now() };
+      if (c.username !== undefined) patch.username = c.username;
+      if (c.usernameCanonical !== undefined) patch.username_canonical = c.usernameCanonical;
+      if (c.passwordHash !== undefined) patch.password_hash = c.passwordHash;
+      if (c.firstName !== undefined) patch.first_name = c.firstName;
+      if (c.lastName !== undefined) patch.last_name = c.lastName;
+      if (c.email !== undefined) patch.email = c.email;
+      if (c.authorities !== undefined) patch.authorities = c.authorities;
+      if (c.properties !== undefined) patch.properties = JSON.stringify(c.properties);
+      if (c.enabled !== undefined) patch.enabled = c.enabled;
+      const [row] = await db('users').where({ ccid, id }).update(patch).returning(COLUMNS.map((x) => x.slice(2)));
+      return row ? toUser(row as UserRow) : undefined;
+    },
+
+    /** Deletes a user; false when it did not exist. */
+    async delete(ccid: string, id: string): Promise<boolean> {
+      return (await db('users').where({ ccid, id }).delete(['id'])).length > 0;
+    },
+
+    /** How many users a contact center has (delete guard). */
+    async countByContactCenter(ccid: string): Promise<number> {
+      const row = await db('users').where({ ccid }).count<{ count: string }[]>('* as count').first();
+      return Number(row?.count ?? 0);
+    },
+  };
+}
+
+export type UsersRepository = ReturnType<typeof createUsersRepository>;

@@ -1,0 +1,69 @@
+/**
+ * Resource owners: who a password-grant or login username is (genesys-api.md §7).
+ *
+ * - `ops` (the configured ops username) with the ops password is the ops principal.
+ * - `domain\user` (or `user` plus a separate tenant) is a contact-center user: `domain` is one of
+ *   the contact center's `domains`, `user` is matched in canonical form (NFC, case-folded).
+ * Unknown users are verified against a dummy hash, so "no such user" and "wrong password" take the
+ * same time and give the same answer.
+ */
+import type { Knex } from 'knex';
+import { OPS_ACCOUNT_ID, USER_ACCOUNT_PREFIX, canonicalUsername } from '../domain/user.ts';
+import type { UserWithContext } from '../domain/user.ts';
+import { createUsersRepository } from '../repositories/users.repository.ts';
+import { verifyAgainstDummy, verifySecret } from '../security/passwords.ts';
+import type { OpsCredentials } from './ops-credentials.service.ts';
+
+/** An authenticated resource owner. */
+export type Principal =
+  | { kind: 'ops'; accountId: typeof OPS_ACCOUNT_ID; username: string }
+  | { kind: 'user'; accountId: string; user: UserWithContext };
+
+/** Splits `domain\user`; returns undefined when there is no domain prefix. */
+export function splitLogin(login: string, tenant?: string): { domain: string; username: string } | undefined {
+  const i = login.indexOf('\\');
+  if (i > 0 && i < login.length - 1) return { domain: login.slice(0, i).toLowerCase(), username: login.slice(i + 1) };
+  if (i === -1 && tenant) return { domain: tenant.toLowerCase(), username: login };
+  return undefined;
+}
+
+export interface PrincipalsService {
+  /** Checks a username/password pair; undefined when either is wrong or the user is disabled. */
+  authenticate(login: string, password: string, tenant?: string): Promise<Principal | undefined>;
+  /** Loads the principal behind an account id (`ops` or `user:<uuid>`); undefined when gone or disabled. */
+  findByAccountId(accountId: string): Promise<Principal | undefined>;
+}
+
+export function createPrincipalsService(deps: { knex: Knex; ops: OpsCredentials }): PrincipalsService {
+  const users = createUsersRepository(deps.knex);
+  return {
+    async authenticate(login, password, tenant) {
+      if (typeof login !== 'string' || typeof password !== 'string' || login.length > 512 || password.length > 1024) {
+        return undefined;
+      }
+      const parts = splitLogin(login, tenant);
+      if (!parts) {
+        const ok = await deps.ops.verify(login, password);
+        return ok ? { kind: 'ops', accountId: OPS_ACCOUNT_ID, username: deps.ops.username } : undefined;
+      }
+      const found = await users.findForLogin(parts.domain, canonicalUsername(parts.username));
+      if (!found) {
+        await verifyAgainstDummy(password);
+        return undefined;
+      }
+      const ok = await verifySecret(found.passwordHash, password);
+      if (!ok || !found.enabled) return undefined;
+      const { passwordHash: _h, ...user } = found;
+      return { kind: 'user', accountId: `${USER_ACCOUNT_PREFIX}${user.id}`, user };
+    },
+
+    async findByAccountId(accountId) {
+      if (accountId === OPS_ACCOUNT_ID) return { kind: 'ops', accountId: OPS_ACCOUNT_ID, username: deps.ops.username };
+      if (!accountId.startsWith(USER_ACCOUNT_PREFIX)) return undefined;
+      const id = accountId.slice(USER_ACCOUNT_PREFIX.length);
+      if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+      const user = await users.findWithContext(id);
+      return user && user.enabled ? { kind: 'user', accountId, user } : undefined;
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Builds the real application on a throwaway database for supertest, with logs captured in
+ * memory (`logs()` returns every line written) instead of stdout.
+ */
+import { Writable } from 'node:stream';
+import supertest from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { createApp } from '../../src/app.ts';
+import type { CcauthApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import type { Config } from '../../src/config/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createTestDatabase } from './test-db.ts';
+import type { TestDatabase } from './test-db.ts';
+
+export interface TestApp {
+  ccauth: CcauthApp;
+  db: TestDatabase;
+  config: Config;
+  /** supertest agent bound to the app's callback. */
+  request: TestAgent;
+  /** Every log line written so far (raw JSON strings). */
+  logs(): string[];
+  close(): Promise<void>;
+}
+
+export const OPS = { username: 'ops', password: 'ops' } as const;
+
+/** Starts an app; `env` overrides configuration variables. */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', PUBLIC_URL: 'http://ccauth.test', ...env });
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const logger = createLogger({ level: config.logLevel, destination });
+  const ccauth = await createApp({ config, db, logger });
+  const request = supertest(ccauth.app.callback());
+  return {
+    ccauth,
+    db,
+    config,
+    request,
+    logs: () => lines,
+    async close() {
+      ccauth.stop();
+      await db.close();
+    },
+  };
+}
+
+/** The Basic authorization header value for a username/secret pair (RFC 7617). */
+export function basic(user: string, secret: string): string {
+  return `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
+}
+
+/** Seed 003's client body, with a test domain for the redirect URIs. */
+export function seedClientBody(overrides: Record<string, unknown> = {}): { data: Record<string, unknown> } {
+  return {
+    data: {
+      name: 'external_api_client',
+      clientType: 'CONFIDENTIAL',
+      internalClient: true,
+      refreshTokenExpirationTimeout: 43200,
+      client_id: 'external_api_client',
+      client_secret: '',
+      authorities: ['ROLE_INTERNAL_CLIENT'],
+      scope: ['*'],
+      authorizedGrantTypes: ['client_credentials', 'authorization_code', 'refresh_token', 'password'],
+      redirectURIs: ['https://gauth.example.com', 'https://wwe.example.com', 'https://gws.example.com', 'https://prov.example.com'],
+      accessTokenExpirationTimeout: 43200,
+      ...overrides,
+    },
+  };
+}
+
+/** Creates a client through the ops API; returns its id and plaintext secret. */
+export async function createClient(t: TestApp, overrides: Record<string, unknown> = {}): Promise<{ clientId: string; secret: string }> {
+  const res = await t.request.post('/auth/v3/ops/clients').set('Authorization', basic(OPS.username, OPS.password)).send(seedClientBody(overrides));
+  if (res.status !== 200) throw new Error(`client create failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { clientId: res.body.data.client_id, secret: res.body.data.client_secret };
+}
