@@ -12,8 +12,6 @@
  */
 import Provider, { errors } from 'oidc-provider';
 import type { Configuration, KoaContextWithOIDC, JWK } from 'oidc-provider';
-import * as clientCredentialsGrant from 'oidc-provider/lib/actions/grants/client_credentials.js';
-import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import type { Knex } from 'knex';
 import type { PrincipalsService } from '../services/principals.service.ts';
 import { createAdapterClass } from './adapter.ts';
@@ -24,7 +22,7 @@ import type { SecretVerifier } from './client-auth.ts';
 import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import type { CcauthClientExtras } from './client-metadata.ts';
 import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
-import { resolveGrantedScope } from './scopes.ts';
+import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
 
 /** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
 export const OAUTH_PREFIX = '/auth/v3/oauth';
@@ -136,19 +134,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
   installClientSecretVerifier(provider.Client, deps.secretVerifier);
 
-  // client_credentials: apply Genesys scope rules, then run oidc-provider's own handler.
-  const boundHelpers = Object.fromEntries(
-    Object.entries(grantHelpers).map(([name, fn]) => [name, (fn as (...a: unknown[]) => unknown).bind(undefined, provider)]),
-  );
-  provider.registerGrantType(
-    'client_credentials',
-    async (ctx: KoaContextWithOIDC) => {
-      const params = ctx.oidc.params as Record<string, string | undefined>;
-      params.scope = resolveGrantedScope(extras(ctx.oidc.client), params.scope);
-      await clientCredentialsGrant.handler(provider, boundHelpers, ctx);
-    },
-    [...clientCredentialsGrant.parameters],
-  );
+  provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider), CLIENT_CREDENTIALS_PARAMETERS);
   provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals), PASSWORD_GRANT_PARAMETERS);
 
   provider.use(genesysTokenResponse);

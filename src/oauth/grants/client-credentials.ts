@@ -1,0 +1,28 @@
+/**
+ * The client credentials grant (RFC 6749 §4.4; seeds 001 and 004), replacing oidc-provider's
+ * built-in handler because that one silently drops scopes the provider does not declare, while
+ * Genesys `["*"]` clients may ask for any scope (genesys-api.md §8.5: Cora sends its own
+ * space-delimited scopes).
+ *
+ * Client authentication and the grant-type check have already run. Issues an opaque
+ * ClientCredentials token (no refresh token), stored by digest like every other token.
+ * Errors: `invalid_scope` for a scope outside a restricted client's list.
+ */
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import type { CcauthClientExtras } from '../client-metadata.ts';
+import { resolveGrantedScope } from '../scopes.ts';
+
+export const CLIENT_CREDENTIALS_PARAMETERS = ['scope'];
+
+/** Creates the handler bound to `provider`. */
+export function createClientCredentialsHandler(provider: Provider) {
+  return async function clientCredentialsGrant(ctx: KoaContextWithOIDC): Promise<void> {
+    const client = ctx.oidc.client!;
+    const scope = resolveGrantedScope(client as unknown as CcauthClientExtras, (ctx.oidc.params as { scope?: string }).scope);
+    const token = new provider.ClientCredentials({ client, scope });
+    ctx.oidc.entity('ClientCredentials', token);
+    const value = await token.save();
+    ctx.body = { access_token: value, token_type: 'bearer', expires_in: token.expiration, scope };
+  };
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config/config.ts';
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:8080',
+      databaseUrl: undefined,
+      dataDir: './data',
+      nodeEnv: 'development',
+      logLevel: 'info',
+      trustProxy: false,
+      purgeIntervalMs: 300_000,
+    });
+    expect(c.ops).toEqual({ username: 'ops', password: 'ops', passwordHash: undefined, usingDefaults: true });
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('derives PUBLIC_URL from PORT and strips a trailing slash', () => {
+    expect(loadConfig({ PORT: '9000' }).publicUrl).toBe('http://localhost:9000');
+    expect(loadConfig({ PUBLIC_URL: 'https://auth.example.com/' }).publicUrl).toBe('https://auth.example.com');
+  });
+
+  it('lists every bad variable in one error', () => {
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', PUBLIC_URL: 'ftp://x' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const issues = (err as ConfigError).issues.join('\n');
+      expect(issues).toMatch(/^PORT: /m);
+      expect(issues).toMatch(/^DATABASE_URL: must be a postgres/m);
+      expect(issues).toMatch(/^LOG_LEVEL: /m);
+      expect(issues).toMatch(/^PUBLIC_URL: /m);
+    }
+  });
+
+  it('refuses the default ops credentials in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', COOKIE_KEYS: 'k1' })).toThrow(/default ops credentials/);
+    expect(() => loadConfig({ NODE_ENV: 'production', OPS_USERNAME: 'admin', COOKIE_KEYS: 'k1' })).toThrow(/default password/);
+    const c = loadConfig({ NODE_ENV: 'production', OPS_PASSWORD: 'a-long-ops-password', COOKIE_KEYS: 'k1,k2' });
+    expect(c.ops.usingDefaults).toBe(false);
+    expect(c.cookieKeys).toEqual(['k1', 'k2']);
+  });
+
+  it('accepts an argon2id or bcrypt OPS_PASSWORD_HASH but not both a hash and a password', () => {
+    const c = loadConfig({ OPS_PASSWORD_HASH: '$2b$10$abcdefghijklmnopqrstuu' });
+    expect(c.ops.password).toBeUndefined();
+    expect(c.ops.passwordHash).toMatch(/^\$2b\$/);
+    expect(() => loadConfig({ OPS_PASSWORD_HASH: 'plaintext' })).toThrow(/OPS_PASSWORD_HASH: must be an argon2id or bcrypt hash/);
+    expect(() => loadConfig({ OPS_PASSWORD: 'x', OPS_PASSWORD_HASH: '$2b$10$abc' })).toThrow(/either OPS_PASSWORD or OPS_PASSWORD_HASH/);
+  });
+});
