@@ -112,7 +112,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       IdToken: 3600,
       Interaction: deps.interactionTtlSeconds ?? 600,
       Session: 86_400,
-      Grant: (ctx) => Math.max(extras(ctx.oidc.client)?.ccauth_refresh_token_ttl ?? 86_400, 86_400),
+      // A grant must outlive the tokens linked to it; outside a request (tests, jobs) keep 30 days.
+      Grant: (ctx) => {
+        const c = ctx?.oidc?.client ? extras(ctx.oidc.client) : undefined;
+        return c ? Math.max(c.ccauth_refresh_token_ttl ?? 0, c.ccauth_access_token_ttl ?? 0, 3600) : 30 * 86_400;
+      },
     },
     clientDefaults: {
       grant_types: ['authorization_code'],
