@@ -1,5 +1,6 @@
 /**
- * SQL for `users` (contact-center users). Pass a transaction as `db` to take part in it.
+ * SQL for `users` (contact-center users, migrations/003_users.ts). Pass a transaction as `db` to
+ * take part in it. Returned users never carry the password hash, except from `findForLogin`.
  */
 import type { Knex } from 'knex';
 import type { User, UserWithContext } from '../domain/user.ts';
@@ -55,7 +56,7 @@ export interface NewUser {
 /** Updatable fields; absent keys are left unchanged. */
 export type UserChanges = Partial<Omit<NewUser, 'id' | 'ccid'>>;
 
-/** Repository over `users`. */
+/** Repository over `users`; `db` is the knex instance or a transaction. */
 export function createUsersRepository(db: Knex) {
   return {
     /** Inserts a user; returns it with its server-assigned dbid. Unique violation (23505) on a duplicate username. */
@@ -135,6 +136,11 @@ export function createUsersRepository(db: Knex) {
     /** Deletes a user; false when it did not exist. */
     async delete(ccid: string, id: string): Promise<boolean> {
       return (await db('users').where({ ccid, id }).delete(['id'])).length > 0;
+    },
+
+    /** True when the contact center `ccid` exists (users are addressed under it). */
+    async contactCenterExists(ccid: string): Promise<boolean> {
+      return (await db('contact_centers').select('id').where({ id: ccid }).first()) !== undefined;
     },
 
     /** How many users a contact center has (delete guard). */

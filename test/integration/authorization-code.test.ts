@@ -26,7 +26,7 @@ async function mintCode(): Promise<string> {
   const grant = new provider.Grant({ accountId: 'ops', clientId: client.clientId });
   grant.addOIDCScope('openid offline_access *');
   const grantId = await grant.save();
-  const code = new provider.AuthorizationCode({ accountId: 'ops', client: c!, grantId, redirectUri: REDIRECT, scope: 'openid offline_access *', authTime: Math.floor(Date.now() / 1000) });
+  const code = new provider.AuthorizationCode({ accountId: 'ops', client: c!, grantId, redirectUri: REDIRECT, scope: 'openid offline_access *', gty: 'authorization_code', authTime: Math.floor(Date.now() / 1000) });
   return code.save();
 }
 
