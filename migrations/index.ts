@@ -7,6 +7,7 @@ import * as m001 from './001_clients.ts';
 import * as m002 from './002_environments.ts';
 import * as m003 from './003_users.ts';
 import * as m004 from './004_oidc_payloads.ts';
+import * as m005 from './005_client_options.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,4 +19,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['002_environments', m002],
   ['003_users', m003],
   ['004_oidc_payloads', m004],
+  ['005_client_options', m005],
 ];

@@ -79,7 +79,7 @@ export async function seedDemo(knex: Knex): Promise<SeedReport> {
         report.skipped.push(`client ${c.client_id}`);
         continue;
       }
-      await trx('clients').insert({ ...c, authorized_grant_types: [...c.authorized_grant_types, ...IMPLIED], secret_hash: hash, access_token_ttl_seconds: 3600, refresh_token_ttl_seconds: 43_200 });
+      await trx('clients').insert({ ...c, authorized_grant_types: [...c.authorized_grant_types, ...IMPLIED], secret_hash: hash, access_token_ttl_seconds: 3600, refresh_token_ttl_seconds: 43_200, pkce_required: c.client_id === 'demo-chat' });
       report.created.push(`client ${c.client_id}`);
       if (secret) report.secrets[`client ${c.client_id} secret`] = secret;
     }

@@ -31,6 +31,9 @@ export const GENESYS_IMPLIED_GRANT_TYPES: readonly ClientGrantType[] = [
 
 export type ClientType = 'CONFIDENTIAL' | 'PUBLIC';
 
+/** Access token format: opaque (stored by digest, introspectable) or RFC 9068 JWT. */
+export type AccessTokenFormat = 'opaque' | 'jwt';
+
 /** Authority that lets a client's client-credentials tokens call the Environment API. */
 export const ROLE_INTERNAL_CLIENT = 'ROLE_INTERNAL_CLIENT';
 
@@ -49,6 +52,10 @@ export interface Client {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   contactCenterIds: string[];
+  /** PKCE (S256) required even though the client is confidential. */
+  pkceRequired: boolean;
+  /** `opaque` (default) or `jwt` (RFC 9068 access tokens). */
+  accessTokenFormat: AccessTokenFormat;
   enabled: boolean;
   /** Epoch milliseconds. */
   createdAt: number;

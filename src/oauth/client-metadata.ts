@@ -21,6 +21,8 @@ export const EXTRA_CLIENT_METADATA = [
   'ccauth_authorities',
   'ccauth_scopes',
   'ccauth_contact_center_ids',
+  'ccauth_pkce_required',
+  'ccauth_access_token_format',
 ] as const;
 
 /** Typed view of the extra metadata on an oidc-provider Client instance. */
@@ -32,6 +34,8 @@ export interface CcauthClientExtras {
   ccauth_authorities: string[];
   ccauth_scopes: string[];
   ccauth_contact_center_ids: string[];
+  ccauth_pkce_required: boolean;
+  ccauth_access_token_format: 'opaque' | 'jwt';
 }
 
 /** The scope a client asking for nothing (or for `*`) gets when its scope list is `["*"]`. */
@@ -60,5 +64,7 @@ export function toClientMetadata(c: Client): ClientMetadata | undefined {
     ccauth_authorities: c.authorities,
     ccauth_scopes: c.scope,
     ccauth_contact_center_ids: c.contactCenterIds,
+    ccauth_pkce_required: c.pkceRequired,
+    ccauth_access_token_format: c.accessTokenFormat,
   };
 }

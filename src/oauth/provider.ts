@@ -75,7 +75,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     responseTypes: ['code'],
     pkce: {
-      required: (_ctx, client) => client.clientAuthMethod === 'none',
+      required: (_ctx, client) => client.clientAuthMethod === 'none' || extras(client).ccauth_pkce_required === true,
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     extraClientMetadata: {

@@ -2,7 +2,7 @@
  * SQL for `clients` and `client_contact_centers`. Pass a transaction as `db` to take part in it.
  */
 import type { Knex } from 'knex';
-import type { Client, ClientType } from '../domain/client.ts';
+import type { AccessTokenFormat, Client, ClientType } from '../domain/client.ts';
 
 interface ClientRow {
   client_id: string;
@@ -17,6 +17,8 @@ interface ClientRow {
   redirect_uris: string[];
   access_token_ttl_seconds: number;
   refresh_token_ttl_seconds: number;
+  pkce_required: boolean;
+  access_token_format: AccessTokenFormat;
   enabled: boolean;
   created_at: Date;
   contact_center_ids: string[] | null;
@@ -42,6 +44,8 @@ function toClient(r: ClientRow): Client {
     accessTokenTtlSeconds: r.access_token_ttl_seconds,
     refreshTokenTtlSeconds: r.refresh_token_ttl_seconds,
     contactCenterIds: r.contact_center_ids ?? [],
+    pkceRequired: r.pkce_required,
+    accessTokenFormat: r.access_token_format,
     enabled: r.enabled,
     createdAt: new Date(r.created_at).getTime(),
   };
@@ -61,6 +65,8 @@ function toRow(c: NewClient) {
     redirect_uris: c.redirectUris,
     access_token_ttl_seconds: c.accessTokenTtlSeconds,
     refresh_token_ttl_seconds: c.refreshTokenTtlSeconds,
+    pkce_required: c.pkceRequired,
+    access_token_format: c.accessTokenFormat,
     enabled: c.enabled,
   };
 }

@@ -9,7 +9,7 @@
  */
 import type { Knex } from 'knex';
 import { GENESYS_IMPLIED_GRANT_TYPES } from '../domain/client.ts';
-import type { Client, ClientType } from '../domain/client.ts';
+import type { AccessTokenFormat, Client, ClientType } from '../domain/client.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, isPgError } from '../db/knex.ts';
 import { createClientsRepository } from '../repositories/clients.repository.ts';
@@ -32,6 +32,8 @@ export interface ClientInput {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   contactCenterIds: string[];
+  pkceRequired: boolean;
+  accessTokenFormat: AccessTokenFormat;
 }
 
 /** Fields `update` may change; absent keys keep their value (Genesys scripts send only redirectURIs). */
@@ -99,6 +101,8 @@ export function createClientsService(deps: { knex: Knex }): ClientsService {
         accessTokenTtlSeconds: input.accessTokenTtlSeconds,
         refreshTokenTtlSeconds: input.refreshTokenTtlSeconds,
         contactCenterIds: [...new Set(input.contactCenterIds)],
+        pkceRequired: input.pkceRequired,
+        accessTokenFormat: input.accessTokenFormat,
         enabled: true,
       };
       checkRules(draft);
@@ -146,6 +150,8 @@ export function createClientsService(deps: { knex: Knex }): ClientsService {
             accessTokenTtlSeconds: patch.accessTokenTtlSeconds ?? current.accessTokenTtlSeconds,
             refreshTokenTtlSeconds: patch.refreshTokenTtlSeconds ?? current.refreshTokenTtlSeconds,
             contactCenterIds: patch.contactCenterIds ? [...new Set(patch.contactCenterIds)] : current.contactCenterIds,
+            pkceRequired: patch.pkceRequired ?? current.pkceRequired,
+            accessTokenFormat: patch.accessTokenFormat ?? current.accessTokenFormat,
           };
           checkRules(next);
           await repo.update(next);

@@ -26,6 +26,8 @@ export function toGenesysClient(c: Client): Record<string, unknown> {
     accessTokenExpirationTimeout: c.accessTokenTtlSeconds,
     refreshTokenExpirationTimeout: c.refreshTokenTtlSeconds,
     contactCenterIds: c.contactCenterIds,
+    pkceRequired: c.pkceRequired,
+    accessTokenFormat: c.accessTokenFormat,
     createdAt: c.createdAt,
     ...(c.secretHash ? { encrypted_client_secret: secretFingerprint(c.secretHash) } : {}),
   };
@@ -57,6 +59,8 @@ export function createOpsClientsRouter(deps: { clients: ClientsService }): Route
       accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
       refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
       contactCenterIds: d.contactCenterIds,
+      pkceRequired: d.pkceRequired,
+      accessTokenFormat: d.accessTokenFormat,
     });
     ctx.log.info({ event: 'client_created', client_id: client.clientId, admin: ctx.state.admin?.name }, 'client created');
     ok(ctx, { data: { ...toGenesysClient(client), ...(clientSecret ? { client_secret: clientSecret } : {}) } });
@@ -91,6 +95,8 @@ export function createOpsClientsRouter(deps: { clients: ClientsService }): Route
       accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
       refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
       contactCenterIds: d.contactCenterIds,
+      pkceRequired: d.pkceRequired,
+      accessTokenFormat: d.accessTokenFormat,
     });
     ctx.log.info({ event: 'client_updated', client_id: clientId, admin: ctx.state.admin?.name }, 'client updated');
     ok(ctx, { data: toGenesysClient(client) });

@@ -2,7 +2,8 @@
  * Request schemas of `/auth/v3/ops/clients` (genesys-api.md §5.3; seed 003). Field names are
  * exactly Genesys's: `client_id`, `client_secret`, `clientType`, `internalClient`, `authorities`,
  * `scope`, `authorizedGrantTypes`, `redirectURIs`, `accessTokenExpirationTimeout`,
- * `refreshTokenExpirationTimeout` (seconds), plus `name`, `description`, `contactCenterIds`.
+ * `refreshTokenExpirationTimeout` (seconds), plus `name`, `description`, `contactCenterIds`,
+ * `pkceRequired` (boolean) and `accessTokenFormat` (`opaque` | `jwt`, RFC 9068).
  */
 import { z } from 'zod';
 import { CLIENT_GRANT_TYPES } from '../../domain/client.ts';
@@ -46,6 +47,8 @@ const common = {
   accessTokenExpirationTimeout: fields.seconds,
   refreshTokenExpirationTimeout: fields.seconds,
   contactCenterIds: z.array(fields.uuid).max(1000),
+  pkceRequired: z.boolean(),
+  accessTokenFormat: z.enum(['opaque', 'jwt'], { error: 'must be opaque or jwt' }),
   client_secret: z.string().max(512).refine((s) => !/[\u0000-\u001f]/.test(s), 'must not contain control characters'),
 };
 
@@ -64,6 +67,8 @@ export const createClientBody = z.object({
     accessTokenExpirationTimeout: common.accessTokenExpirationTimeout.default(DEFAULT_ACCESS_TOKEN_TTL_SECONDS),
     refreshTokenExpirationTimeout: common.refreshTokenExpirationTimeout.default(DEFAULT_REFRESH_TOKEN_TTL_SECONDS),
     contactCenterIds: common.contactCenterIds.default([]),
+    pkceRequired: common.pkceRequired.default(false),
+    accessTokenFormat: common.accessTokenFormat.default('opaque'),
   }),
 });
 
@@ -82,5 +87,7 @@ export const updateClientBody = z.object({
     accessTokenExpirationTimeout: common.accessTokenExpirationTimeout.optional(),
     refreshTokenExpirationTimeout: common.refreshTokenExpirationTimeout.optional(),
     contactCenterIds: common.contactCenterIds.optional(),
+    pkceRequired: common.pkceRequired.optional(),
+    accessTokenFormat: common.accessTokenFormat.optional(),
   }),
 });
