@@ -8,6 +8,7 @@ import * as m002 from './002_environments.ts';
 import * as m003 from './003_users.ts';
 import * as m004 from './004_oidc_payloads.ts';
 import * as m005 from './005_client_options.ts';
+import * as m008 from './008_refresh_successor.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,4 +21,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['003_users', m003],
   ['004_oidc_payloads', m004],
   ['005_client_options', m005],
+  ['008_refresh_successor', m008],
 ];

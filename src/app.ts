@@ -27,6 +27,7 @@ import { createEnvironmentServices } from './services/environment-services.ts';
 import { createPurgeJob } from './services/purge.service.ts';
 import type { PurgeJob } from './services/purge.service.ts';
 import { createSecretVerifier } from './oauth/client-auth.ts';
+import { createGraceSealer } from './security/grace-sealer.ts';
 import type { SecretVerifier } from './oauth/client-auth.ts';
 import { toClientMetadata } from './oauth/client-metadata.ts';
 import { createProvider } from './oauth/provider.ts';
@@ -87,6 +88,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     },
     principals,
     secretVerifier,
+    refreshGraceSeconds: config.refreshReuseGraceSeconds,
+    graceSealer: createGraceSealer(config.cookieKeys[0]!),
     jwks: deps.jwks ?? (await generateSigningKeys()),
   });
   provider.on('server_error', (ctx, err) => (ctx as Context).log?.error({ err }, 'oidc-provider server error'));

@@ -9,7 +9,7 @@
  * `http://localhost:PORT`), DATABASE_URL (PostgreSQL; embedded PGlite under DATA_DIR when unset),
  * DATA_DIR (./data), OPS_USERNAME / OPS_PASSWORD (ops / ops) or OPS_PASSWORD_HASH (argon2id or
  * bcrypt PHC string), NODE_ENV (development | test | production), LOG_LEVEL (info), TRUST_PROXY,
- * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300).
+ * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), REFRESH_REUSE_GRACE_SECONDS (10).
  */
 import { z } from 'zod';
 
@@ -46,6 +46,7 @@ const envSchema = z
     TRUST_PROXY: boolish.default(false),
     COOKIE_KEYS: z.string().min(1).optional(),
     PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   })
   .refine((e) => !(e.OPS_PASSWORD && e.OPS_PASSWORD_HASH), {
     message: 'set either OPS_PASSWORD or OPS_PASSWORD_HASH, not both',
@@ -76,6 +77,8 @@ export interface Config {
   /** Keys for signed cookies (koa `app.keys` and oidc-provider `cookies.keys`). */
   readonly cookieKeys: readonly string[];
   readonly purgeIntervalMs: number;
+  /** Seconds a rotated refresh token's successor is handed out again to a duplicate request. */
+  readonly refreshReuseGraceSeconds: number;
 }
 
 /** Thrown by {@link loadConfig}; `issues` holds one human-readable line per bad variable. */
@@ -140,5 +143,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     cookieKeys: Object.freeze(cookieKeys),
     purgeIntervalMs: e.PURGE_INTERVAL_SECONDS * 1000,
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
   });
 }

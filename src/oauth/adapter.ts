@@ -21,18 +21,30 @@ export interface ClientSource {
   findClientMetadata(clientId: string): Promise<AdapterPayload | undefined>;
 }
 
-function restore(id: string, row: PayloadRow | undefined): AdapterPayload | undefined {
+/**
+ * Rebuilds the payload oidc-provider expects. A refresh token consumed less than `graceMs` ago is
+ * reported as not consumed, so oidc-provider's reuse detection does not fire for a concurrent
+ * duplicate; that duplicate then loses the atomic `consume` and gets the sealed successor
+ * (src/oauth/grants/refresh-token.ts).
+ */
+function restore(model: string, id: string, row: PayloadRow | undefined, graceMs: number): AdapterPayload | undefined {
   if (!row) return undefined;
   const payload = { ...(row.payload as AdapterPayload), jti: id };
-  if (row.consumed_at) payload.consumed = Math.floor(new Date(row.consumed_at).getTime() / 1000);
+  if (row.consumed_at) {
+    const consumedMs = new Date(row.consumed_at).getTime();
+    const inGrace = model === 'RefreshToken' && Date.now() - consumedMs <= graceMs;
+    if (!inGrace) payload.consumed = Math.floor(consumedMs / 1000);
+  }
   return payload;
 }
 
 /**
  * Returns the adapter class oidc-provider instantiates once per model name.
- * @param knex the database; @param clients where Client metadata comes from.
+ * @param knex the database; @param clients where Client metadata comes from;
+ * @param opts.refreshGraceSeconds the refresh-token rotation grace window (seconds).
  */
-export function createAdapterClass(knex: Knex, clients: ClientSource) {
+export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { refreshGraceSeconds?: number } = {}) {
+  const graceMs = (opts.refreshGraceSeconds ?? 0) * 1000;
   const repo = createOidcPayloadsRepository(knex);
 
   return class PostgresAdapter implements Adapter {
@@ -59,7 +71,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource) {
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findClientMetadata(id);
-      return restore(id, await repo.find(this.model, digestToken(id)));
+      return restore(this.model, id, await repo.find(this.model, digestToken(id)), graceMs);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -85,7 +97,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource) {
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await repo.revokeByGrantId(grantId);
+      await repo.revokeByGrantId(grantId, this.model);
     }
   };
 }

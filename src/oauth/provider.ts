@@ -23,6 +23,9 @@ import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import type { CcauthClientExtras } from './client-metadata.ts';
 import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
 import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
+import { REFRESH_TOKEN_PARAMETERS, createRefreshTokenHandler } from './grants/refresh-token.ts';
+import type { Sealer } from './grants/refresh-token.ts';
+import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 
 /** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
 export const OAUTH_PREFIX = '/auth/v3/oauth';
@@ -39,6 +42,10 @@ export interface ProviderDeps {
   secretVerifier: SecretVerifier;
   /** Private signing keys (JWK with private members). */
   jwks: { keys: JWK[] };
+  /** Refresh-token rotation grace window, seconds (0 disables; RFC 9700 §4.14.2). */
+  refreshGraceSeconds?: number;
+  /** Seals the successor response kept during the grace window. */
+  graceSealer: Sealer;
   /** Seconds a session's interaction may take. */
   interactionTtlSeconds?: number;
 }
@@ -48,7 +55,7 @@ const extras = (client: unknown) => client as CcauthClientExtras;
 /** Creates and configures the provider; the caller mounts it. */
 export function createProvider(deps: ProviderDeps): Provider {
   const configuration: Configuration = {
-    adapter: createAdapterClass(deps.knex, deps.clients),
+    adapter: createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10 }),
     findAccount: createFindAccount(deps.principals),
     jwks: deps.jwks,
     cookies: { keys: [...deps.cookieKeys] },
@@ -140,6 +147,15 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider), CLIENT_CREDENTIALS_PARAMETERS);
   provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals), PASSWORD_GRANT_PARAMETERS);
+  provider.registerGrantType(
+    'refresh_token',
+    createRefreshTokenHandler(provider, {
+      repo: createOidcPayloadsRepository(deps.knex),
+      sealer: deps.graceSealer,
+      options: { graceSeconds: deps.refreshGraceSeconds ?? 10 },
+    }),
+    REFRESH_TOKEN_PARAMETERS,
+  );
 
   provider.use(genesysTokenResponse);
   return provider;

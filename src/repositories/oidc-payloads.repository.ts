@@ -77,19 +77,44 @@ export function createOidcPayloadsRepository(db: Knex) {
       await db('oidc_payloads').where({ model, id_digest: idDigest }).delete();
     },
 
-    /** Deletes every row of a grant (all models): tokens, codes and the Grant itself. */
-    async revokeByGrantId(grantId: string): Promise<number> {
-      return db('oidc_payloads').where({ grant_id: grantId }).delete();
+    /**
+     * Deletes the rows of one model that belong to a grant (oidc-provider calls this once per
+     * token model; the Grant itself goes through `destroy`). Without `model`, every row of the grant.
+     */
+    async revokeByGrantId(grantId: string, model?: string): Promise<number> {
+      const q = db('oidc_payloads').where({ grant_id: grantId });
+      if (model) q.andWhere({ model });
+      return (await q.delete(['id_digest'])).length;
     },
 
     /** Deletes every row issued to a client (tokens, codes, grants, client-credentials tokens). */
     async revokeByClientId(clientId: string): Promise<number> {
-      return db('oidc_payloads').where({ client_id: clientId }).delete();
+      return (await db('oidc_payloads').where({ client_id: clientId }).delete(['id_digest'])).length;
     },
 
     /** Deletes every row held by an account (all of its grants and tokens). */
     async revokeByAccountId(accountId: string): Promise<number> {
-      return db('oidc_payloads').where({ account_id: accountId }).delete();
+      return (await db('oidc_payloads').where({ account_id: accountId }).delete(['id_digest'])).length;
+    },
+
+    /** Keeps the sealed successor response of a rotated row until `until`. */
+    async setSuccessor(model: string, idDigest: string, sealed: string, until: Date): Promise<void> {
+      await db('oidc_payloads').where({ model, id_digest: idDigest }).update({ successor_sealed: sealed, successor_expires_at: until });
+    },
+
+    /** The rotation state of a row: when it was consumed and its sealed successor while the grace window lasts. */
+    async findSuccessor(model: string, idDigest: string): Promise<{ consumedAt: Date | null; sealed: string | null } | undefined> {
+      const row = await db('oidc_payloads')
+        .select('consumed_at', db.raw('CASE WHEN successor_expires_at > now() THEN successor_sealed END AS sealed'))
+        .where({ model, id_digest: idDigest })
+        .first();
+      return row ? { consumedAt: row.consumed_at ? new Date(row.consumed_at) : null, sealed: row.sealed ?? null } : undefined;
+    },
+
+    /** Drops sealed successors whose grace window is over; returns how many. */
+    async clearExpiredSuccessors(): Promise<number> {
+      const rows = await db('oidc_payloads').whereNotNull('successor_sealed').andWhere('successor_expires_at', '<', db.fn.now()).update({ successor_sealed: null, successor_expires_at: null }, ['id_digest']);
+      return rows.length;
     },
 
     /**

@@ -43,6 +43,7 @@ export function createPurgeJob(deps: { repo: OidcPayloadsRepository; knex: Knex;
         total += n;
         if (n < batchSize) break;
       }
+      total += await deps.repo.clearExpiredSuccessors();
       if (total) deps.logger.info({ event: 'purge', rows: total }, 'expired oidc rows purged');
       return total;
     } finally {

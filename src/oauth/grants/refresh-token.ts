@@ -1,0 +1,105 @@
+/**
+ * The refresh_token grant (RFC 6749 §6) with rotation, reuse detection and a grace window
+ * (OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
+ *
+ * oidc-provider's own handler does the work (rotation is on; presenting an already-rotated refresh
+ * token revokes the whole grant). Around it:
+ * - after a successful rotation, the response is sealed (AES-256-GCM) onto the rotated token's row
+ *   for `graceSeconds`;
+ * - a duplicate of that refresh (the same token again, e.g. a retry or a concurrent request from
+ *   the same client) arriving within the window gets the same successor instead of killing the
+ *   family — with `expires_in` reduced by the time elapsed;
+ * - a concurrent duplicate that loses the atomic `consume` race waits (up to `waitMs`) for the
+ *   winner's sealed response;
+ * - after the window, reuse revokes the grant (oidc-provider's behaviour).
+ */
+import { errors } from 'oidc-provider';
+import type Provider from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import * as builtin from 'oidc-provider/lib/actions/grants/refresh_token.js';
+import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+import type { OidcPayloadsRepository } from '../../repositories/oidc-payloads.repository.ts';
+import { digestToken } from '../../security/tokens.ts';
+
+/** Symmetric sealing of short-lived secrets (AES-256-GCM). `open` returns undefined when tampered. */
+export interface Sealer {
+  seal(plaintext: string): string;
+  open(sealed: string): string | undefined;
+}
+
+export interface RefreshGraceOptions {
+  /** Seconds a rotated refresh token's successor may be handed out again (0 disables). */
+  graceSeconds: number;
+  /** Longest wait, in milliseconds, for a concurrent winner's sealed response. */
+  waitMs?: number;
+}
+
+interface SealedSuccessor {
+  clientId: string;
+  /** Epoch milliseconds when the successor was issued. */
+  issuedAtMs: number;
+  body: Record<string, unknown>;
+}
+
+export const REFRESH_TOKEN_PARAMETERS = [...builtin.parameters];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Creates the wrapped handler bound to `provider`. */
+export function createRefreshTokenHandler(provider: Provider, deps: { repo: OidcPayloadsRepository; sealer: Sealer; options: RefreshGraceOptions }) {
+  const helpers = Object.fromEntries(Object.entries(grantHelpers).map(([n, fn]) => [n, (fn as (...a: unknown[]) => unknown).bind(undefined, provider)]));
+  const { graceSeconds } = deps.options;
+  const waitMs = deps.options.waitMs ?? 3000;
+
+  async function replay(ctx: KoaContextWithOIDC, idDigest: string): Promise<boolean> {
+    const state = await deps.repo.findSuccessor('RefreshToken', idDigest);
+    if (!state?.sealed) return false;
+    const opened = deps.sealer.open(state.sealed);
+    if (!opened) return false;
+    const successor = JSON.parse(opened) as SealedSuccessor;
+    if (successor.clientId !== ctx.oidc.client!.clientId) throw new errors.InvalidGrant('client mismatch');
+    const elapsed = Math.floor((Date.now() - successor.issuedAtMs) / 1000);
+    const body = { ...successor.body };
+    if (typeof body.expires_in === 'number') body.expires_in = Math.max(body.expires_in - elapsed, 0);
+    ctx.body = body;
+    ctx.oidc.provider.emit('grant.success', ctx);
+    return true;
+  }
+
+  /** Waits for the sealed successor of a token consumed within the window; true when replayed. */
+  async function awaitSuccessor(ctx: KoaContextWithOIDC, idDigest: string): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (await replay(ctx, idDigest)) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(25);
+    }
+  }
+
+  /** True when the token was rotated less than `graceSeconds` ago. */
+  async function rotatedWithinGrace(idDigest: string): Promise<boolean> {
+    const state = await deps.repo.findSuccessor('RefreshToken', idDigest);
+    return !!state?.consumedAt && Date.now() - state.consumedAt.getTime() <= graceSeconds * 1000;
+  }
+
+  return async function refreshTokenGrant(ctx: KoaContextWithOIDC): Promise<void> {
+    const presented = (ctx.oidc.params as { refresh_token?: unknown }).refresh_token;
+    const idDigest = graceSeconds > 0 && typeof presented === 'string' && presented ? digestToken(presented) : undefined;
+    if (idDigest && (await rotatedWithinGrace(idDigest))) {
+      // A duplicate of a refresh that already rotated (or is rotating right now): same successor.
+      if (await awaitSuccessor(ctx, idDigest)) return;
+      throw new errors.InvalidGrant('refresh token already used');
+    }
+    try {
+      await builtin.handler(provider, helpers, ctx);
+    } catch (err) {
+      // Lost the atomic consume race to a concurrent duplicate: hand out the winner's response.
+      if (idDigest && err instanceof errors.InvalidGrant && (await rotatedWithinGrace(idDigest)) && (await awaitSuccessor(ctx, idDigest))) return;
+      throw err;
+    }
+    if (idDigest && ctx.oidc.entities.RotatedRefreshToken) {
+      const successor: SealedSuccessor = { clientId: ctx.oidc.client!.clientId, issuedAtMs: Date.now(), body: ctx.body as Record<string, unknown> };
+      await deps.repo.setSuccessor('RefreshToken', idDigest, deps.sealer.seal(JSON.stringify(successor)), new Date(Date.now() + graceSeconds * 1000));
+    }
+  };
+}
