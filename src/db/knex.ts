@@ -58,6 +58,8 @@ export function createDatabase(target: DatabaseTarget): Database {
 /** PostgreSQL error codes we translate into client-visible errors. */
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
+/** restrict_violation: PostgreSQL 17 (PGlite) reports an ON DELETE RESTRICT block with it instead of 23503. */
+export const PG_RESTRICT_VIOLATION = '23001';
 
 /** True when `err` is a PostgreSQL error with the given SQLSTATE (works for pg and PGlite). */
 export function isPgError(err: unknown, sqlState: string): err is { code: string; constraint?: string } {

@@ -8,6 +8,7 @@
  * same time and give the same answer.
  */
 import type { Knex } from 'knex';
+import { canonicalDomain } from '../domain/environment.ts';
 import { OPS_ACCOUNT_ID, USER_ACCOUNT_PREFIX, canonicalUsername } from '../domain/user.ts';
 import type { UserWithContext } from '../domain/user.ts';
 import { createUsersRepository } from '../repositories/users.repository.ts';
@@ -22,8 +23,8 @@ export type Principal =
 /** Splits `domain\user`; returns undefined when there is no domain prefix. */
 export function splitLogin(login: string, tenant?: string): { domain: string; username: string } | undefined {
   const i = login.indexOf('\\');
-  if (i > 0 && i < login.length - 1) return { domain: login.slice(0, i).toLowerCase(), username: login.slice(i + 1) };
-  if (i === -1 && tenant) return { domain: tenant.toLowerCase(), username: login };
+  if (i > 0 && i < login.length - 1) return { domain: canonicalDomain(login.slice(0, i)), username: login.slice(i + 1) };
+  if (i === -1 && tenant) return { domain: canonicalDomain(tenant), username: login };
   return undefined;
 }
 

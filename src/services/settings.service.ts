@@ -1,11 +1,77 @@
 /**
- * (stub, to be implemented) Business rules behind /environment/v3/contact-centers.
+ * Business rules behind `/environment/v3/contact-centers/{ccid}/settings` (genesys-api.md E7-E9,
+ * §6; seed 003 "Update CORS settings").
+ *
+ * - `put` replaces the named setting as a whole (Genesys: "POST overwrites the whole value"; to add
+ *   a CORS origin, read the list, append, write it back).
+ * - `cors-origins` is a comma-separated list of origins: each is trimmed, checked to be exactly
+ *   `scheme://host[:port]` over http(s), normalized (`URL.origin`) and deduplicated; the value is
+ *   stored as `origin1,origin2`. A bad item → code 10 on `data.value` naming it.
+ * - An unknown contact center → code 6.
  */
 import type { Knex } from 'knex';
+import { CORS_ORIGINS_SETTING, parseCorsOrigins } from '../domain/environment.ts';
+import type { Setting } from '../domain/environment.ts';
+import { AppError, notFound } from '../errors/app-error.ts';
+import { PG_FOREIGN_KEY_VIOLATION, isPgError } from '../db/knex.ts';
+import { createContactCentersRepository } from '../repositories/contact-centers.repository.ts';
+import { createSettingsRepository } from '../repositories/settings.repository.ts';
 
-export function createSettingsService(deps: { knex: Knex }) {
-  void deps;
-  return {};
+/** Contact-center settings (E7-E9), `cors-origins` among them. */
+export interface SettingsService {
+  /** The contact center's settings ordered by name (E7). @throws AppError not_found (contact center) */
+  list(ccid: string): Promise<Setting[]>;
+  /**
+   * Creates or wholly replaces the setting `s.name` (E8); returns what was stored (a `cors-origins`
+   * value normalized). @throws AppError not_found (contact center) | validation (a bad origin)
+   */
+  put(ccid: string, s: Setting): Promise<Setting>;
+  /** Deletes one setting (E9). @throws AppError not_found (contact center or setting) */
+  delete(ccid: string, name: string): Promise<void>;
 }
 
-export type SettingsService = ReturnType<typeof createSettingsService>;
+/** Applies the per-name value rules; returns the value to store. @throws AppError validation */
+export function normalizeSettingValue(name: string, value: string): string {
+  if (name !== CORS_ORIGINS_SETTING) return value;
+  const parsed = parseCorsOrigins(value);
+  if ('bad' in parsed) {
+    const shown = parsed.bad.length > 200 ? `${parsed.bad.slice(0, 200)}...` : parsed.bad;
+    const message = `"${shown}" is not a valid CORS origin: ${parsed.error}`;
+    throw new AppError('validation', `validation failed: data.value: ${message}`, [{ field: 'data.value', message }]);
+  }
+  return parsed.origins.join(',');
+}
+
+/** Builds the service; every write runs in one transaction on `deps.knex`. */
+export function createSettingsService(deps: { knex: Knex }): SettingsService {
+  const { knex } = deps;
+  const ccNotFound = (ccid: string) => notFound(`contact center ${ccid}`);
+
+  return {
+    async list(ccid) {
+      if (!(await createContactCentersRepository(knex).exists(ccid))) throw ccNotFound(ccid);
+      return createSettingsRepository(knex).list(ccid);
+    },
+
+    async put(ccid, s) {
+      const stored: Setting = { ...s, value: normalizeSettingValue(s.name, s.value) };
+      await knex
+        .transaction(async (trx) => {
+          if (!(await createContactCentersRepository(trx).exists(ccid))) throw ccNotFound(ccid);
+          await createSettingsRepository(trx).upsert(ccid, stored);
+        })
+        .catch((err: unknown) => {
+          if (isPgError(err, PG_FOREIGN_KEY_VIOLATION)) throw ccNotFound(ccid);
+          throw err;
+        });
+      return stored;
+    },
+
+    async delete(ccid, name) {
+      await knex.transaction(async (trx) => {
+        if (!(await createContactCentersRepository(trx).exists(ccid))) throw ccNotFound(ccid);
+        if (!(await createSettingsRepository(trx).delete(ccid, name))) throw notFound(`setting ${name}`);
+      });
+    },
+  };
+}

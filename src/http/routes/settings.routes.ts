@@ -1,10 +1,48 @@
 /**
- * (stub, to be implemented) /environment/v3/contact-centers routes.
+ * `/environment/v3/contact-centers/{ccid}/settings` — contact-center settings such as
+ * `cors-origins` (genesys-api.md E7-E9, §6; seed 003 "Update CORS settings"). Mounted behind
+ * `requireAdmin`. GET answers `{"status":{"code":0},"data":{"settings":[{name,value,location,shared}]}}`;
+ * POST replaces the named setting as a whole and answers `{"status":{"code":0}}`.
  */
 import Router from '@koa/router';
+import type { Context } from 'koa';
+import { AppError } from '../../errors/app-error.ts';
 import type { EnvironmentServices } from '../../services/environment-services.ts';
+import { ok } from '../envelope.ts';
+import { uuidParam, validateBody } from '../validate.ts';
+import { putSettingBody, settingNameSchema } from './settings.schemas.ts';
 
+function settingNameParam(ctx: Context): string {
+  const parsed = settingNameSchema.safeParse((ctx.params as Record<string, string>).name);
+  if (!parsed.success) throw new AppError('not_found', 'setting not found');
+  return parsed.data;
+}
+
+/** Routes of one contact center's settings (E7 list, E8 create/replace, E9 delete). */
 export function createSettingsRouter(services: EnvironmentServices): Router {
-  void services;
-  return new Router({ prefix: '/environment/v3/contact-centers' });
+  const router = new Router({ prefix: '/environment/v3/contact-centers' });
+  const svc = services.settings;
+
+  router.get('/:ccid/settings', async (ctx) => {
+    const settings = await svc.list(uuidParam(ctx, 'ccid', 'contact center'));
+    ok(ctx, { data: { settings } });
+  });
+
+  router.post('/:ccid/settings', async (ctx) => {
+    const ccid = uuidParam(ctx, 'ccid', 'contact center');
+    const { data } = validateBody(ctx, putSettingBody);
+    await svc.put(ccid, data);
+    ctx.log.info({ event: 'setting_written', ccid, name: data.name, admin: ctx.state.admin?.name }, 'contact-center setting written');
+    ok(ctx);
+  });
+
+  router.delete('/:ccid/settings/:name', async (ctx) => {
+    const ccid = uuidParam(ctx, 'ccid', 'contact center');
+    const name = settingNameParam(ctx);
+    await svc.delete(ccid, name);
+    ctx.log.info({ event: 'setting_deleted', ccid, name, admin: ctx.state.admin?.name }, 'contact-center setting deleted');
+    ok(ctx);
+  });
+
+  return router;
 }
