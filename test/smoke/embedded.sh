@@ -6,7 +6,8 @@ cd "$(dirname "$0")/../.."
 dir=$(mktemp -d)
 port=$(( 20000 + RANDOM % 20000 ))
 log="$dir/server.log"
-env -u DATABASE_URL PORT=$port DATA_DIR="$dir/data" NODE_ENV=test npm start >"$log" 2>&1 &
+# node directly (not `npm start`): npm does not pass SIGTERM on, and the shutdown is under test
+env -u DATABASE_URL PORT=$port DATA_DIR="$dir/data" NODE_ENV=test node_modules/.bin/node src/main.ts >"$log" 2>&1 &
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null || true; }
 trap cleanup EXIT
