@@ -1,0 +1,142 @@
+/**
+ * `GET/POST /auth/v3/sign-in` — the login page (genesys-api.md §2 A11, §7).
+ *
+ * GET renders the form for the interaction named by `?uid=` (it must be the one bound to this
+ * browser). POST checks the per-interaction CSRF token (403 page when missing or wrong), the
+ * lockout (README "Signing in"), then `principals.authenticate(login, password, tenant)`; every
+ * outcome but a refused CSRF token answers 303: to oidc-provider's resume URL on success (with
+ * consent implied for internal clients), else back to the form with an error code. A wrong
+ * password and an unknown user get the same message.
+ */
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { PrincipalsService } from '../../services/principals.service.ts';
+import type { LoginAttemptsService } from '../../services/login-attempts.service.ts';
+import type { CsrfTokens } from '../csrf.ts';
+import {
+  SIGN_IN_PATH,
+  abortPath,
+  approveGrant,
+  expiredPage,
+  finishInteraction,
+  forbiddenPage,
+  hideTenantOf,
+  interactionClient,
+  interactionPath,
+  loadInteraction,
+  nonceOf,
+  pageErrors,
+  seeOther,
+  sendPage,
+  signInPath,
+} from '../interaction-pages.ts';
+import { formActionSource, securityHeaders, setPageSecurityHeaders } from '../middleware/security-headers.ts';
+import { signInPage } from '../views/sign-in.view.ts';
+
+/** Error codes the form can show (`?error=`), with their fixed text. */
+export const SIGN_IN_ERRORS = {
+  credentials: 'The username or password is incorrect.',
+  locked: 'Too many failed sign-in attempts. Wait a few minutes, then try again.',
+  missing: 'Enter your username and password.',
+} as const;
+
+/** What the login routes need; `attempts` enforces the lockout, `csrf` the form tokens. */
+export interface SignInDeps {
+  /** The live provider (it is rebuilt when signing keys change; read it per request). */
+  getProvider: () => Provider;
+  principals: PrincipalsService;
+  attempts: LoginAttemptsService;
+  csrf: CsrfTokens;
+}
+
+const FORM_LIMIT = '16kb';
+
+/** Reads a form field as a string ('' when absent or repeated). */
+const field = (body: unknown, name: string): string => {
+  const v = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : '';
+};
+
+/** Routes of the login page. */
+export function createSignInRouter(deps: SignInDeps): Router {
+  const router = new Router();
+  const parseForm = bodyParser({
+    enableTypes: ['form'],
+    formLimit: FORM_LIMIT,
+    encoding: 'utf-8',
+    onError(_err, ctx) {
+      (ctx as Context).request.body = {};
+    },
+  });
+
+  router.get(SIGN_IN_PATH, pageErrors, securityHeaders(), async (ctx) => {
+    const uid = typeof ctx.query.uid === 'string' ? ctx.query.uid : '';
+    const interaction = uid ? await loadInteraction(deps.getProvider(), ctx) : undefined;
+    if (!interaction || interaction.uid !== uid) return expiredPage(ctx);
+    if (interaction.prompt.name !== 'login') return seeOther(ctx, interactionPath(uid));
+    const client = await interactionClient(deps.getProvider(), interaction.params.client_id);
+    if (!client) return expiredPage(ctx);
+
+    const code = typeof ctx.query.error === 'string' ? ctx.query.error : '';
+    const error = Object.hasOwn(SIGN_IN_ERRORS, code) ? SIGN_IN_ERRORS[code as keyof typeof SIGN_IN_ERRORS] : undefined;
+    const nonce = nonceOf(ctx);
+    setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? ''))] });
+    sendPage(
+      ctx,
+      200,
+      signInPage({
+        nonce,
+        uid,
+        csrf: deps.csrf.issue('sign-in', uid),
+        action: SIGN_IN_PATH,
+        cancelUrl: abortPath(uid),
+        clientName: client.name,
+        hideTenant: hideTenantOf(interaction),
+        error,
+      }),
+    );
+  });
+
+  router.post(SIGN_IN_PATH, pageErrors, securityHeaders(), parseForm, async (ctx) => {
+    const body = ctx.request.body;
+    const interaction = await loadInteraction(deps.getProvider(), ctx);
+    if (!interaction) return expiredPage(ctx);
+    const uid = interaction.uid;
+    if (field(body, 'uid') !== uid || !deps.csrf.verify('sign-in', uid, field(body, 'csrf'))) {
+      ctx.log.warn({ event: 'csrf_refused', form: 'sign-in' }, 'sign-in form refused: missing or wrong CSRF token');
+      return forbiddenPage(ctx);
+    }
+    if (interaction.prompt.name !== 'login') return seeOther(ctx, interactionPath(uid));
+    const client = await interactionClient(deps.getProvider(), interaction.params.client_id);
+    if (!client) return expiredPage(ctx);
+
+    const login = field(body, 'username').trim();
+    const password = field(body, 'password');
+    const tenant = hideTenantOf(interaction) ? undefined : field(body, 'tenant').trim() || undefined;
+    if (!login || !password) return seeOther(ctx, signInPath(uid, 'missing'));
+
+    if ((await deps.attempts.lockedForSeconds(login, tenant)) > 0) {
+      ctx.log.info({ event: 'login_refused_locked', client_id: client.clientId }, 'sign-in refused: login name locked');
+      return seeOther(ctx, signInPath(uid, 'locked'));
+    }
+
+    const principal = await deps.principals.authenticate(login, password, tenant);
+    // a client bound to contact centers accepts only their users (as the password grant does)
+    const outside = principal?.kind === 'user' && client.contactCenterIds.length > 0 && !client.contactCenterIds.includes(principal.user.ccid);
+    if (!principal || outside) {
+      const lockedFor = await deps.attempts.recordFailure(login, tenant);
+      ctx.log.info({ event: 'login_failed', client_id: client.clientId, locked_for_seconds: lockedFor }, 'sign-in failed');
+      return seeOther(ctx, signInPath(uid, lockedFor > 0 ? 'locked' : 'credentials'));
+    }
+    await deps.attempts.recordSuccess(login, tenant);
+
+    const accountId = principal.accountId;
+    const consent = client.internal ? { consent: { grantId: await approveGrant(deps.getProvider(), interaction, accountId, client.clientId) } } : {};
+    ctx.log.info({ event: 'login', account_id: accountId, client_id: client.clientId, consent_implied: client.internal }, 'signed in');
+    await finishInteraction(deps.getProvider(), ctx, { login: { accountId }, ...consent });
+  });
+
+  return router;
+}
