@@ -1,0 +1,131 @@
+/**
+ * Batched writes of `oidc_payloads` rows for the token path (issue 6 "batching concurrent token
+ * inserts into one statement").
+ *
+ * Every token response waits for its row to be stored (design.md §3: tokens are persisted before
+ * they are handed out). One INSERT per token costs a round trip, a statement and a commit (a WAL
+ * flush) each; under load, rows that arrive while earlier statements are in flight are sent
+ * together as one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`, one commit for all.
+ * With no load a row goes out at once, alone (no added latency).
+ *
+ * Same semantics as `createOidcPayloadsRepository().upsert`: insert or replace by
+ * `(model, id_digest)`. Two writes of one key in a batch: the later one wins (one statement cannot
+ * update a row twice). Each caller's promise settles when its statement has committed; when the
+ * statement fails, every caller in it gets the error.
+ *
+ * PostgreSQL: a named prepared statement on a pool connection (parsed and planned once per
+ * connection). PGlite: the same SQL through knex.
+ *
+ * Measured with `npm run bench` (client_credentials, 10 connections, this 2-core machine):
+ * ccauth CPU 0.72 → 0.45-0.49 ms/request, PostgreSQL backend CPU 0.28 → 0.08-0.12 ms/request.
+ */
+import type { Knex } from 'knex';
+import type { UpsertPayload } from './oidc-payloads.repository.ts';
+
+const STATEMENT_NAME = 'ccauth_oidc_payloads_upsert_batch';
+
+const BATCH_SQL = `INSERT INTO oidc_payloads (model, id_digest, payload, grant_id, uid, user_code, client_id, account_id, expires_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+ON CONFLICT (model, id_digest) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
+  user_code = excluded.user_code, client_id = excluded.client_id, account_id = excluded.account_id, expires_at = excluded.expires_at`;
+
+export interface PayloadWriterOptions {
+  /** `postgres` uses a prepared statement on a pool connection; `pglite` goes through knex. */
+  engine: 'postgres' | 'pglite';
+  /** Statements in flight at once (more rows queue and go out together). Default 2. */
+  maxInFlight?: number;
+  /** Most rows in one statement. Default 100. */
+  maxBatch?: number;
+}
+
+/** Counters since start. */
+export interface PayloadWriterStats {
+  rows: number;
+  statements: number;
+}
+
+export interface PayloadWriter {
+  /** Stores one row (insert or replace); resolves once committed. Rejects with the driver's error. */
+  upsert(p: UpsertPayload): Promise<void>;
+  readonly stats: PayloadWriterStats;
+}
+
+interface Pending {
+  p: UpsertPayload;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+interface PgConnection {
+  query(q: { name: string; text: string; values: unknown[] }): Promise<unknown>;
+}
+
+/** Creates a writer over `knex` (one per app). */
+export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions): PayloadWriter {
+  const maxInFlight = opts.maxInFlight ?? 2;
+  const maxBatch = opts.maxBatch ?? 100;
+  const pool = knex.client as unknown as { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<unknown> };
+  const stats: PayloadWriterStats = { rows: 0, statements: 0 };
+  let queue: Pending[] = [];
+  let inFlight = 0;
+
+  async function send(batch: Pending[]): Promise<void> {
+    const byKey = new Map<string, UpsertPayload>();
+    for (const b of batch) byKey.set(`${b.p.model}\0${b.p.idDigest}`, b.p);
+    const rows = [...byKey.values()];
+    const values = [
+      rows.map((r) => r.model),
+      rows.map((r) => r.idDigest),
+      rows.map((r) => JSON.stringify(r.payload)),
+      rows.map((r) => r.grantId),
+      rows.map((r) => r.uid),
+      rows.map((r) => r.userCode),
+      rows.map((r) => r.clientId),
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.expiresAt),
+    ];
+    stats.statements += 1;
+    stats.rows += rows.length;
+    if (opts.engine === 'pglite') {
+      await knex.raw(BATCH_SQL.replace(/\$\d/g, '?'), values as unknown as readonly Knex.RawBinding[]);
+      return;
+    }
+    const conn = await pool.acquireConnection();
+    try {
+      await conn.query({ name: STATEMENT_NAME, text: BATCH_SQL, values });
+    } finally {
+      await pool.releaseConnection(conn);
+    }
+  }
+
+  function pump(): void {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+      inFlight += 1;
+      send(batch)
+        .then(
+          () => {
+            for (const b of batch) b.resolve();
+          },
+          (err: unknown) => {
+            for (const b of batch) b.reject(err);
+          },
+        )
+        .finally(() => {
+          inFlight -= 1;
+          pump();
+        });
+    }
+  }
+
+  return {
+    stats,
+    upsert(p) {
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ p, resolve, reject });
+        pump();
+      });
+    },
+  };
+}
