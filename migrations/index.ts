@@ -9,6 +9,12 @@ import * as m003 from './003_users.ts';
 import * as m004 from './004_oidc_payloads.ts';
 import * as m005 from './005_client_options.ts';
 import * as m008 from './008_refresh_successor.ts';
+import * as m007 from './007_signing_keys.ts';
+import * as m006 from './006_login_attempts.ts';
+import * as m009 from './009_integrations.ts';
+import * as m010 from './010_client_previous_secret.ts';
+import * as m011 from './011_audit_events.ts';
+import * as m012 from './012_console_sessions.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,4 +28,10 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['004_oidc_payloads', m004],
   ['005_client_options', m005],
   ['008_refresh_successor', m008],
+  ['007_signing_keys', m007],
+  ['006_login_attempts', m006],
+  ['009_integrations', m009],
+  ['010_client_previous_secret', m010],
+  ['011_audit_events', m011],
+  ['012_console_sessions', m012],
 ];

@@ -4,15 +4,14 @@
  * database; `main.ts` adds listen and shutdown.
  *
  * Order: request context → health → admin routers (each: envelope errors → JSON body → auth) →
- * OAuth origin pinning → oidc-provider → JSON 404.
+ * OAuth origin pinning → OAuth CORS → userinfo routes → browser pages (interaction, sign-in,
+ * sign-out) → ops console (`/console`, its own session) → oidc-provider → JSON 404.
  */
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
-import mount from 'koa-mount';
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
-import { exportJWK, generateKeyPair } from 'jose';
-import type { JWK } from 'oidc-provider';
+import path from 'node:path';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/config.ts';
 import { AppError } from './errors/app-error.ts';
@@ -30,38 +29,88 @@ import { createSecretVerifier } from './oauth/client-auth.ts';
 import { createGraceSealer } from './security/grace-sealer.ts';
 import type { SecretVerifier } from './oauth/client-auth.ts';
 import { toClientMetadata } from './oauth/client-metadata.ts';
-import { createProvider } from './oauth/provider.ts';
+import { OAUTH_PREFIX, createProvider } from './oauth/provider.ts';
 import { createTokenLookup } from './oauth/token-lookup.ts';
+import { ID_TOKEN_TTL_SECONDS } from './oauth/provider.ts';
+import type { ProviderDeps } from './oauth/provider.ts';
+import { createProviderHolder } from './oauth/keys.ts';
+import type { ProviderBuildInput } from './oauth/keys.ts';
+import { createJwtAccessTokens } from './oauth/jwt-access-tokens.ts';
+import { createSealer, loadOrCreateKeyFile } from './security/seal.ts';
+import { createSigningKeysService } from './services/signing-keys.service.ts';
+import type { SigningKeysService } from './services/signing-keys.service.ts';
+import { createOpsKeysRouter } from './http/routes/ops-keys.routes.ts';
+import { createOpsIntegrationsRouter } from './http/routes/ops-integrations.routes.ts';
+import { createOpsAuditRouter } from './http/routes/ops-audit.routes.ts';
+import { createIntegrationsService } from './services/integrations.service.ts';
+import { createActivationsService } from './services/activations.service.ts';
+import { createAuditService } from './services/audit.service.ts';
+import { createConsoleAuthService } from './services/console-auth.service.ts';
+import { createConsole } from './http/routes/console.routes.ts';
 import { envelopeErrors } from './http/middleware/error-handler.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
+import { oauthCors } from './http/middleware/cors.ts';
+import { OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
+import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
 import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
+import { createCsrfTokens } from './http/csrf.ts';
+import { logoutPages } from './http/logout-pages.ts';
+import { createInteractionRouter } from './http/routes/interaction.routes.ts';
+import { createSignInRouter } from './http/routes/sign-in.routes.ts';
+import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
+import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
+import { createLoginAttemptsService } from './services/login-attempts.service.ts';
+import { createSignOutService } from './services/sign-out.service.ts';
+import { observeQueries, poolUsage } from './db/knex.ts';
+import type { Client } from './domain/client.ts';
+import { createMetrics, httpMetricsMiddleware, observeClientCache, observeProvider, queryObserver, secretVerifierObserver } from './observability/metrics.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { createMetricsRouter } from './http/routes/metrics.routes.ts';
+import { CLIENT_CACHE_DEGRADED_TTL_MS, CLIENT_CACHE_TTL_MS, createClientCache } from './services/client-cache.service.ts';
+import type { ClientCache } from './services/client-cache.service.ts';
+import { listenClientChanges, newNotifierId, notifyClientsChanged, watchClientWrites } from './repositories/client-changes.repository.ts';
 
 export interface AppDeps {
   config: Config;
   db: Database;
   logger: Logger;
-  /** Private signing keys; generated (ES256) when absent. */
-  jwks?: { keys: JWK[] };
+  /**
+   * Key-encryption keys sealing the private signing keys (first seals, all open). Overrides
+   * `config.keyEncryptionKeys`; when both are absent (development/test only) the key kept in
+   * `DATA_DIR/key-encryption-key` is used, created on first start.
+   */
+  keyEncryptionKeys?: readonly Buffer[];
+  /** Metrics registry and objects; a fresh per-app set (no process metrics) when absent. */
+  metrics?: Metrics;
+  /** Text served on GET /metrics; default the app's own registry (cluster workers pass the sum). */
+  metricsText?: () => Promise<string>;
 }
 
 export interface CcauthApp {
   app: Koa;
-  provider: Provider;
+  /** The live provider: rebuilt when signing keys change, so read it at the moment of use. */
+  readonly provider: Provider;
+  /** Returns the live provider (for code that must not keep an instance). */
+  getProvider(): Provider;
+  /** Signing keys: the lifecycle service and this process's check (see src/oauth/keys.ts). */
+  signingKeys: {
+    service: SigningKeysService;
+    /** Runs the due lifecycle step and rebuilds the provider when keys changed; true when rebuilt. */
+    refresh(): Promise<boolean>;
+    /** Starts the periodic check (every KEY_REFRESH_INTERVAL_SECONDS); `stop()` ends it. */
+    start(): void;
+  };
   secretVerifier: SecretVerifier;
   purge: PurgeJob;
-  /** Stops timers. Does not close the database (its owner does). */
+  metrics: Metrics;
+  /** The client metadata cache of the token path (services/client-cache.service.ts). */
+  clientCache: ClientCache<Client>;
+  /** Stops timers and the client-change listener. Does not close the database (its owner does). */
   stop(): void;
-}
-
-/** Generates one ES256 signing key (private JWK with `kid`, `use`, `alg`). */
-export async function generateSigningKeys(): Promise<{ keys: JWK[] }> {
-  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = await exportJWK(privateKey);
-  return { keys: [{ ...jwk, kid: `es256-${Date.now().toString(36)}`, use: 'sig', alg: 'ES256' } as JWK] };
 }
 
 const JSON_BODY_LIMIT = '100kb';
@@ -75,28 +124,77 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const principals = createPrincipalsService({ knex, ops });
   const clients = createClientsService({ knex });
   const clientsRepo = createClientsRepository(knex);
-  const secretVerifier = createSecretVerifier();
-  const provider = createProvider({
+  const metrics = deps.metrics ?? createMetrics({ poolUsage: () => poolUsage(db) });
+  const secretVerifier = createSecretVerifier({ observer: secretVerifierObserver(metrics) });
+  const stopQueryTiming = observeQueries(knex, queryObserver(metrics));
+  // Clients on the token path come from an in-process cache, dropped when this process writes the
+  // clients tables and, through LISTEN/NOTIFY, when another one does (issue 6).
+  const notifierId = newNotifierId();
+  const listener =
+    db.engine === 'postgres'
+      ? listenClientChanges(knex, {
+          notifierId,
+          logger,
+          onChange: (clientId) => (clientId === '*' ? clientCache.invalidateAll() : clientCache.invalidate(clientId)),
+          onReset: () => clientCache.invalidateAll(),
+        })
+      : undefined;
+  const clientCache = createClientCache<Client>({
+    load: (clientId) => clientsRepo.find(clientId),
+    ttlMs: () => (listener && !listener.listening ? CLIENT_CACHE_DEGRADED_TTL_MS : CLIENT_CACHE_TTL_MS),
+  });
+  observeClientCache(metrics, () => clientCache.stats);
+  const stopWatchingClients = watchClientWrites(knex, () => {
+    clientCache.invalidateAll();
+    if (listener) notifyClientsChanged(knex, notifierId).catch((err: unknown) => logger.warn({ err }, 'could not notify other processes of a client change'));
+  });
+  const cors = createCorsPolicy({ knex, globalOrigins: config.corsOrigins, logger });
+  const providerOptions: Omit<ProviderDeps, 'jwks' | 'signingAlg' | 'jwtAccessTokens'> = {
     knex,
     issuer: config.publicUrl,
     cookieKeys: config.cookieKeys,
     clients: {
       async findClientMetadata(clientId) {
-        const c = await clientsRepo.find(clientId);
+        const c = await clientCache.get(clientId);
         return c ? (toClientMetadata(c) as Record<string, unknown> | undefined) : undefined;
       },
     },
     principals,
     secretVerifier,
+    cors,
     refreshGraceSeconds: config.refreshReuseGraceSeconds,
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
-    jwks: deps.jwks ?? (await generateSigningKeys()),
-  });
-  provider.on('server_error', (ctx, err) => (ctx as Context).log?.error({ err }, 'oidc-provider server error'));
-  provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
-  const lookupToken = createTokenLookup(provider);
+    logoutPages,
+  };
 
-  const app = new Koa({ proxy: config.trustProxy });
+  // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
+  const sealer = createSealer(deps.keyEncryptionKeys ?? config.keyEncryptionKeys ?? [loadOrCreateKeyFile(path.join(config.dataDir, 'key-encryption-key'))]);
+  const signingKeys = createSigningKeysService({
+    knex,
+    sealer,
+    algorithm: config.signingKeyAlg,
+    rotationDelaySeconds: config.keyRotationDelaySeconds,
+    idTokenTtlSeconds: ID_TOKEN_TTL_SECONDS,
+  });
+  /** Builds a complete provider (listeners included) for a key set; called again on every key change. */
+  const buildProvider = ({ jwks, signingAlg }: ProviderBuildInput): Provider => {
+    const provider = createProvider({
+      ...providerOptions,
+      jwks,
+      signingAlg,
+      jwtAccessTokens: createJwtAccessTokens({ audience: config.jwtAccessTokenAudience, signingAlg }),
+    });
+    provider.on('server_error', (ctx, err) => (ctx as Context).log?.error({ err }, 'oidc-provider server error'));
+    provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
+    observeProvider(provider, metrics);
+    return provider;
+  };
+  const providers = await createProviderHolder({ keys: signingKeys, build: buildProvider, logger, refreshIntervalMs: config.keyRefreshIntervalMs });
+  const getProvider = () => providers.current;
+  const lookupToken = createTokenLookup(getProvider);
+
+  // With TRUST_PROXY, believe only the address the nearest proxy appended (not a spoofable leftmost one).
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
   app.keys = [...config.cookieKeys];
   app.silent = true;
 
@@ -130,28 +228,113 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     });
   };
 
+  app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
+  app.use(
+    createMetricsRouter({
+      metricsText: deps.metricsText ?? (() => metrics.registry.metrics()),
+      contentType: metrics.registry.contentType,
+      token: config.metricsToken,
+    }).routes(),
+  );
 
-  adminApi('/auth/v3/ops', [createOpsClientsRouter({ clients })], requireOps(ops));
+  const keysAdmin = {
+    list: () => signingKeys.list(),
+    async rotate(opts: { immediate: boolean }) {
+      const result = await signingKeys.rotate(opts);
+      await providers.refresh(); // this process publishes (or signs with) the new key at once
+      return result;
+    },
+  };
+  // prebuilt integrations, activations and the audit trail (issue 4; README "Prebuilt integrations and the ops console")
+  const integrations = createIntegrationsService({ knex });
+  const activations = createActivationsService({ knex });
+  const audit = createAuditService({ knex });
+  const tokenEndpoint = `${config.publicUrl}${OAUTH_PREFIX}/token`;
+  adminApi(
+    '/auth/v3/ops',
+    [
+      createOpsClientsRouter({ clients }),
+      createOpsKeysRouter({ keys: keysAdmin }),
+      createOpsIntegrationsRouter({ integrations, activations, tokenEndpoint }),
+      createOpsAuditRouter({ audit }),
+    ],
+    requireOps(ops),
+  );
   adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken));
 
   app.use(pinOrigin(config.publicUrl, config.trustProxy));
-  app.use(mount(provider as unknown as Koa));
+  app.use(
+    oauthCors(
+      cors,
+      new Map([
+        [`${OAUTH_PREFIX}/token`, 'POST'],
+        [`${OAUTH_PREFIX}/introspect`, 'POST'],
+        [`${OAUTH_PREFIX}/revoke`, 'POST'],
+        [USERINFO_PATH, 'GET, POST'],
+        [OPENID_USERINFO_PATH, 'GET, POST'],
+      ]),
+    ),
+  );
+  app.use(createUserinfoRouter({ lookupToken, principals, cors }).routes());
+  // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
+  const csrf = createCsrfTokens(config.cookieKeys);
+  const loginAttempts = createLoginAttemptsService({ repo: createLoginAttemptsRepository(knex), policy: config.loginLockout });
+  app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
+  app.use(createSignInRouter({ getProvider, principals, attempts: loginAttempts, csrf }).routes());
+  app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
+  // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
+  const consoleEnv = createEnvironmentServices({ knex });
+  app.use(
+    createConsole({
+      auth: createConsoleAuthService({ knex, ops, attempts: loginAttempts }),
+      integrations,
+      activations,
+      clients,
+      contactCenters: consoleEnv.contactCenters,
+      settings: consoleEnv.settings,
+      users: consoleEnv.users,
+      audit,
+      publicUrl: config.publicUrl,
+      tokenEndpoint,
+    }),
+  );
+  app.use(providers.middleware);
   app.use(async (ctx) => {
     ctx.status = 404;
     ctx.body = { error: 'not_found', error_description: 'no such endpoint' };
   });
 
-  const purge = createPurgeJob({ repo: createOidcPayloadsRepository(knex), knex, logger, intervalMs: config.purgeIntervalMs });
+  const purge = createPurgeJob({
+    repo: createOidcPayloadsRepository(knex),
+    knex,
+    logger,
+    intervalMs: config.purgeIntervalMs,
+    onPurged: (rows) => metrics.purgedRows.inc(rows),
+  });
 
   return {
     app,
-    provider,
+    get provider() {
+      return providers.current;
+    },
+    getProvider,
+    signingKeys: {
+      service: signingKeys,
+      refresh: () => providers.refresh(),
+      start: () => providers.start(),
+    },
     secretVerifier,
     purge,
+    metrics,
+    clientCache,
     stop() {
       purge.stop();
+      providers.stop();
+      stopWatchingClients();
+      stopQueryTiming();
+      void listener?.stop();
     },
   };
 }

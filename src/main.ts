@@ -2,13 +2,23 @@
  * Entry point (`npm start`): loadConfig → database (PostgreSQL, or embedded PGlite under DATA_DIR)
  * → migrations → createApp → listen → graceful shutdown on SIGTERM/SIGINT (stop accepting, let
  * in-flight requests finish, close the pool). The only place that listens or exits.
+ *
+ * WORKERS > 1 (PostgreSQL only): this process becomes a `node:cluster` primary that migrates the
+ * database once, forks the workers (each a full app on the shared port and database; client-cache
+ * invalidation between them goes through LISTEN/NOTIFY), re-forks a worker that dies, forwards
+ * SIGTERM/SIGINT and sums the workers' metrics for `/metrics`.
  */
+import cluster from 'node:cluster';
 import http from 'node:http';
 import { ConfigError, loadConfig } from './config/config.ts';
 import { createDatabase } from './db/knex.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { createLogger } from './observability/logger.ts';
 import { createApp } from './app.ts';
+import { poolUsage } from './db/knex.ts';
+import type { Config } from './config/config.ts';
+import type { Logger } from './observability/logger.ts';
+import { clusterMetricsText, createMetrics, serveClusterMetrics } from './observability/metrics.ts';
 
 /** How long in-flight requests get to finish after SIGTERM, in milliseconds. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -24,15 +34,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel, pretty: config.nodeEnv === 'development' });
+  const logger = createLogger({ level: config.logLevel, pretty: config.nodeEnv === 'development', async: config.nodeEnv === 'production' });
+  if (config.workers > 1 && cluster.isPrimary) return primary(config, logger);
   const db = createDatabase(
     config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dir: config.dataDir },
   );
   const applied = await migrateLatest(db.knex);
   logger.info({ engine: db.engine, migrations: applied }, db.engine === 'pglite' ? `embedded PostgreSQL (PGlite) under ${config.dataDir}` : 'connected to PostgreSQL');
 
-  const ccauth = await createApp({ config, db, logger });
+  const metrics = createMetrics({ defaultMetrics: true, poolUsage: () => poolUsage(db) });
+  const metricsText = cluster.isWorker ? clusterMetricsText(metrics.registry) : undefined;
+  const ccauth = await createApp({ config, db, logger, metrics, ...(metricsText ? { metricsText } : {}) });
   ccauth.purge.start();
+  ccauth.signingKeys.start();
   const server = http.createServer(ccauth.app.callback());
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
@@ -57,9 +71,51 @@ async function main(): Promise<void> {
     server.close(async () => {
       await db.close().catch(() => {});
       logger.info('stopped');
+      await new Promise<void>((resolve) => logger.flush(() => resolve()));
       process.exit(0);
     });
     server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** The cluster primary: migrate once, fork `config.workers` workers, keep them running, stop them on a signal. */
+async function primary(config: Config, logger: Logger): Promise<void> {
+  const db = createDatabase({ kind: 'postgres', url: config.databaseUrl! });
+  const applied = await migrateLatest(db.knex);
+  await db.close();
+  logger.info({ engine: 'postgres', migrations: applied, workers: config.workers }, `connected to PostgreSQL; starting ${config.workers} workers`);
+  serveClusterMetrics();
+  let stopping = false;
+  const restarts: number[] = [];
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        logger.info('all workers stopped');
+        logger.flush(() => process.exit(0));
+      }
+      return;
+    }
+    // re-fork, but give up when workers keep dying (5 deaths within a minute)
+    const now = Date.now();
+    restarts.push(now);
+    while (restarts.length && now - restarts[0]! > 60_000) restarts.shift();
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    if (restarts.length > 5) {
+      logger.fatal('workers keep dying; exiting');
+      logger.flush(() => process.exit(1));
+      return;
+    }
+    setTimeout(() => cluster.fork(), 1000).unref();
+  });
+  for (let i = 0; i < config.workers; i++) cluster.fork();
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping workers');
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
+    setTimeout(() => process.exit(0), SHUTDOWN_GRACE_MS + 5000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -9,9 +9,22 @@
  * `http://localhost:PORT`), DATABASE_URL (PostgreSQL; embedded PGlite under DATA_DIR when unset),
  * DATA_DIR (./data), OPS_USERNAME / OPS_PASSWORD (ops / ops) or OPS_PASSWORD_HASH (argon2id or
  * bcrypt PHC string), NODE_ENV (development | test | production), LOG_LEVEL (info), TRUST_PROXY,
- * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), REFRESH_REUSE_GRACE_SECONDS (10).
+ * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), REFRESH_REUSE_GRACE_SECONDS (10),
+ * CORS_ORIGINS (comma-separated origins allowed on the OAuth endpoints for every client, on top of
+ * each contact center's `cors-origins` setting), LOGIN_MAX_FAILURES (5), LOGIN_LOCKOUT_SECONDS (60),
+ * LOGIN_LOCKOUT_MAX_SECONDS (900; at least LOGIN_LOCKOUT_SECONDS), METRICS_TOKEN (Bearer token
+ * required on GET /metrics, at least 16 characters; open when unset), WORKERS (1: `node:cluster`
+ * worker processes sharing the port and the database).
+ *
+ * Signing keys (README "Signing keys"): KEY_ENCRYPTION_KEY (32 bytes as hex/base64/base64url; a
+ * comma-separated list to rotate it: the first seals, all open; required in production, otherwise a
+ * generated key is kept in DATA_DIR/key-encryption-key), SIGNING_KEY_ALG (ES256),
+ * KEY_ROTATION_DELAY_SECONDS (3600), KEY_REFRESH_INTERVAL_SECONDS (5), JWT_ACCESS_TOKEN_AUDIENCE
+ * (`PUBLIC_URL/api`).
  */
 import { z } from 'zod';
+import { parseKeyEncryptionKey } from '../security/seal.ts';
+import { parseCorsOrigins } from '../domain/environment.ts';
 
 /** Default ops credentials from the Genesys values.yaml (seed 003). Refused in production. */
 export const DEFAULT_OPS_USERNAME = 'ops';
@@ -46,7 +59,35 @@ const envSchema = z
     TRUST_PROXY: boolish.default(false),
     COOKIE_KEYS: z.string().min(1).optional(),
     PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    KEY_ENCRYPTION_KEY: z.string().min(1).optional(),
+    SIGNING_KEY_ALG: z.enum(['ES256', 'ES384', 'PS256', 'RS256']).default('ES256'),
+    KEY_ROTATION_DELAY_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(3600),
+    KEY_REFRESH_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+    JWT_ACCESS_TOKEN_AUDIENCE: z
+      .string()
+      .refine((v) => URL.canParse(v) && !v.includes('#'), 'must be an absolute URI without a fragment (RFC 8707 §2)')
+      .optional(),
+    LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+    LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    LOGIN_LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(1024).regex(/^\S+$/, 'must not contain whitespace').optional(),
+    WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+    CORS_ORIGINS: z
+      .string()
+      .superRefine((v, ctx) => {
+        const r = parseCorsOrigins(v);
+        if ('bad' in r) ctx.addIssue({ code: 'custom', message: `"${r.bad.slice(0, 100)}" is not an origin: ${r.error}` });
+      })
+      .optional(),
+  })
+  .refine((e) => e.LOGIN_LOCKOUT_MAX_SECONDS >= e.LOGIN_LOCKOUT_SECONDS, {
+    message: 'must be at least LOGIN_LOCKOUT_SECONDS',
+    path: ['LOGIN_LOCKOUT_MAX_SECONDS'],
+  })
+  .refine((e) => e.WORKERS === 1 || e.DATABASE_URL, {
+    message: 'more than one worker needs DATABASE_URL (the embedded PGlite database belongs to one process)',
+    path: ['WORKERS'],
   })
   .refine((e) => !(e.OPS_PASSWORD && e.OPS_PASSWORD_HASH), {
     message: 'set either OPS_PASSWORD or OPS_PASSWORD_HASH, not both',
@@ -77,8 +118,32 @@ export interface Config {
   /** Keys for signed cookies (koa `app.keys` and oidc-provider `cookies.keys`). */
   readonly cookieKeys: readonly string[];
   readonly purgeIntervalMs: number;
+  /**
+   * KEY_ENCRYPTION_KEY: AES-256 keys sealing the private signing keys (the first seals, every one
+   * opens). Undefined outside production means "use the generated key file under DATA_DIR".
+   */
+  readonly keyEncryptionKeys: readonly Buffer[] | undefined;
+  /** JWS algorithm of newly generated signing keys. */
+  readonly signingKeyAlg: 'ES256' | 'ES384' | 'PS256' | 'RS256';
+  /** Minimum age of a `next` signing key before the periodic check makes it `current`. */
+  readonly keyRotationDelaySeconds: number;
+  /** Period of the signing-key check (promotion, expiry, provider rebuild on change). */
+  readonly keyRefreshIntervalMs: number;
+  /** Resource indicator and `aud` of RFC 9068 JWT access tokens. */
+  readonly jwtAccessTokenAudience: string;
+  /**
+   * Login-page lockout (README "Signing in"): `maxFailures` consecutive failures for one login
+   * name lock it for `lockoutSeconds`, doubling per further lock up to `lockoutMaxSeconds`.
+   */
+  readonly loginLockout: { readonly maxFailures: number; readonly lockoutSeconds: number; readonly lockoutMaxSeconds: number };
+  /** CORS_ORIGINS: normalized origins (`scheme://host[:port]`) allowed on the OAuth endpoints for every client. */
+  readonly corsOrigins: readonly string[];
   /** Seconds a rotated refresh token's successor is handed out again to a duplicate request. */
   readonly refreshReuseGraceSeconds: number;
+  /** METRICS_TOKEN: Bearer token required on `GET /metrics`; undefined leaves it open. */
+  readonly metricsToken: string | undefined;
+  /** WORKERS: `node:cluster` worker processes serving HTTP (1 = no cluster). */
+  readonly workers: number;
 }
 
 /** Thrown by {@link loadConfig}; `issues` holds one human-readable line per bad variable. */
@@ -119,12 +184,25 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.NODE_ENV === 'production' && !e.COOKIE_KEYS) {
     issues.push('COOKIE_KEYS: required in production (comma-separated random strings, the same on every process)');
   }
+  let keyEncryptionKeys: Buffer[] | undefined;
+  if (e.KEY_ENCRYPTION_KEY) {
+    try {
+      keyEncryptionKeys = e.KEY_ENCRYPTION_KEY.split(',').map((k) => k.trim()).filter(Boolean).map(parseKeyEncryptionKey);
+    } catch (err) {
+      issues.push(`KEY_ENCRYPTION_KEY: ${(err as Error).message}`);
+    }
+  } else if (e.NODE_ENV === 'production') {
+    issues.push('KEY_ENCRYPTION_KEY: required in production (32 random bytes, e.g. `openssl rand -base64 32`, the same on every process)');
+  }
   if (issues.length) throw new ConfigError(issues);
 
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   const cookieKeys = e.COOKIE_KEYS
     ? e.COOKIE_KEYS.split(',').map((k) => k.trim()).filter(Boolean)
     : [`dev-only-cookie-key-${publicUrl}`];
+
+  const parsedCors = parseCorsOrigins(e.CORS_ORIGINS ?? '');
+  const corsOrigins = 'origins' in parsedCors ? parsedCors.origins : [];
 
   return Object.freeze({
     port: e.PORT,
@@ -143,6 +221,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     cookieKeys: Object.freeze(cookieKeys),
     purgeIntervalMs: e.PURGE_INTERVAL_SECONDS * 1000,
+    keyEncryptionKeys: keyEncryptionKeys ? Object.freeze(keyEncryptionKeys) : undefined,
+    signingKeyAlg: e.SIGNING_KEY_ALG,
+    keyRotationDelaySeconds: e.KEY_ROTATION_DELAY_SECONDS,
+    keyRefreshIntervalMs: e.KEY_REFRESH_INTERVAL_SECONDS * 1000,
+    jwtAccessTokenAudience: e.JWT_ACCESS_TOKEN_AUDIENCE ?? `${publicUrl}/api`,
+    loginLockout: Object.freeze({
+      maxFailures: e.LOGIN_MAX_FAILURES,
+      lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
+      lockoutMaxSeconds: e.LOGIN_LOCKOUT_MAX_SECONDS,
+    }),
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    metricsToken: e.METRICS_TOKEN,
+    workers: e.WORKERS,
+    corsOrigins: Object.freeze(corsOrigins),
   });
 }

@@ -65,3 +65,46 @@ export const PG_RESTRICT_VIOLATION = '23001';
 export function isPgError(err: unknown, sqlState: string): err is { code: string; constraint?: string } {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === sqlState;
 }
+
+/**
+ * Times every query sent through `knex` (knex's `query` / `query-response` / `query-error` events)
+ * and reports `operation` (knex's method: `select`, `first`, `insert`, `update`, `del`, `raw`,
+ * ...; `other` when unknown), duration in seconds and success. Returns a function that stops it.
+ */
+export function observeQueries(knex: Knex, report: (operation: string, seconds: number, ok: boolean) => void): () => void {
+  const started = new Map<string, { t: bigint; op: string }>();
+  const key = (q: { __knexQueryUid?: string }) => q.__knexQueryUid;
+  const onQuery = (q: { __knexQueryUid?: string; method?: string }) => {
+    const k = key(q);
+    if (!k) return;
+    if (started.size > 10_000) started.clear(); // queries that never answered (connection lost)
+    started.set(k, { t: process.hrtime.bigint(), op: /^[a-z]{2,12}$/.test(q.method ?? '') ? q.method! : 'other' });
+  };
+  const done = (q: { __knexQueryUid?: string } | undefined, ok: boolean) => {
+    const k = q && key(q);
+    const s = k ? started.get(k) : undefined;
+    if (!s) return;
+    started.delete(k!);
+    report(s.op, Number(process.hrtime.bigint() - s.t) / 1e9, ok);
+  };
+  const onResponse = (_res: unknown, q: { __knexQueryUid?: string }) => done(q, true);
+  const onError = (_err: unknown, q: { __knexQueryUid?: string }) => done(q, false);
+  knex.on('query', onQuery);
+  knex.on('query-response', onResponse);
+  knex.on('query-error', onError);
+  return () => {
+    knex.off('query', onQuery);
+    knex.off('query-response', onResponse);
+    knex.off('query-error', onError);
+  };
+}
+
+/**
+ * Connection pool occupancy: connections in use, idle, and acquisitions waiting. PGlite has a
+ * single embedded connection and no pool to read: reported as one free connection.
+ */
+export function poolUsage(db: Database): { used: number; free: number; pending: number } {
+  const pool = (db.knex.client as { pool?: { numUsed(): number; numFree(): number; numPendingAcquires(): number } }).pool;
+  if (db.engine !== 'postgres' || !pool) return { used: 0, free: 1, pending: 0 };
+  return { used: pool.numUsed(), free: pool.numFree(), pending: pool.numPendingAcquires() };
+}

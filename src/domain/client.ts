@@ -45,6 +45,13 @@ export interface Client {
   internalClient: boolean;
   /** argon2id PHC string; null for PUBLIC clients. */
   secretHash: string | null;
+  /**
+   * argon2id PHC string of the secret replaced by the last rotation, accepted until
+   * {@link Client.previousSecretExpiresAt}; null when no grace period is running (issue 4).
+   */
+  previousSecretHash: string | null;
+  /** Epoch milliseconds after which {@link Client.previousSecretHash} no longer authenticates; null with it. */
+  previousSecretExpiresAt: number | null;
   authorities: string[];
   scope: string[];
   authorizedGrantTypes: string[];

@@ -8,6 +8,9 @@
  * - Scopes: a Genesys client's `["*"]` means any scope. The provider declares `*` itself, so it is
  *   listed in the client's OIDC `scope`; other API scopes ride in `ccauth_scopes`.
  * - Genesys lifetimes and flags ride in extra metadata (`ccauth_*`).
+ * - During a secret rotation's grace period (issue 4) the previous secret's hash and its expiry
+ *   (epoch ms) ride in `ccauth_previous_secret_hash` / `ccauth_previous_secret_expires_at`;
+ *   client-auth.ts accepts the previous secret only while that expiry is in the future.
  */
 import type { ClientMetadata } from 'oidc-provider';
 import { SERVED_GRANT_TYPES } from '../domain/client.ts';
@@ -23,6 +26,8 @@ export const EXTRA_CLIENT_METADATA = [
   'ccauth_contact_center_ids',
   'ccauth_pkce_required',
   'ccauth_access_token_format',
+  'ccauth_previous_secret_hash',
+  'ccauth_previous_secret_expires_at',
 ] as const;
 
 /** Typed view of the extra metadata on an oidc-provider Client instance. */
@@ -36,14 +41,22 @@ export interface CcauthClientExtras {
   ccauth_contact_center_ids: string[];
   ccauth_pkce_required: boolean;
   ccauth_access_token_format: 'opaque' | 'jwt';
+  /** argon2id PHC string of the rotated-out secret; absent when no grace period is running. */
+  ccauth_previous_secret_hash?: string;
+  /** Epoch milliseconds at which the previous secret stops working; absent with the hash. */
+  ccauth_previous_secret_expires_at?: number;
 }
 
 /** The scope a client asking for nothing (or for `*`) gets when its scope list is `["*"]`. */
 export const ANY_SCOPE = '*';
 
-/** Converts a stored client; returns undefined for a disabled client (it then cannot authenticate). */
-export function toClientMetadata(c: Client): ClientMetadata | undefined {
+/**
+ * Converts a stored client; returns undefined for a disabled client (it then cannot authenticate).
+ * @param nowMs the clock (epoch ms) deciding whether a rotated-out secret is still carried.
+ */
+export function toClientMetadata(c: Client, nowMs: number = Date.now()): ClientMetadata | undefined {
   if (!c.enabled) return undefined;
+  const previousLive = c.clientType === 'CONFIDENTIAL' && c.previousSecretHash !== null && c.previousSecretExpiresAt !== null && c.previousSecretExpiresAt > nowMs;
   const grantTypes = c.authorizedGrantTypes.filter((g) => SERVED_GRANT_TYPES.has(g));
   const code = grantTypes.includes('authorization_code');
   const oidcScopes = ['openid', 'offline_access'];
@@ -66,5 +79,6 @@ export function toClientMetadata(c: Client): ClientMetadata | undefined {
     ccauth_contact_center_ids: c.contactCenterIds,
     ccauth_pkce_required: c.pkceRequired,
     ccauth_access_token_format: c.accessTokenFormat,
+    ...(previousLive ? { ccauth_previous_secret_hash: c.previousSecretHash!, ccauth_previous_secret_expires_at: c.previousSecretExpiresAt! } : {}),
   };
 }

@@ -25,10 +25,17 @@ import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/
 import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
 import { REFRESH_TOKEN_PARAMETERS, createRefreshTokenHandler } from './grants/refresh-token.ts';
 import type { Sealer } from './grants/refresh-token.ts';
+import type { JwtAccessTokens } from './jwt-access-tokens.ts';
+import { createClientBasedCors } from './cors.ts';
+import { installRedirectUriRules } from './redirect-uris.ts';
+import type { CorsPolicy } from '../services/cors.service.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 
 /** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
 export const OAUTH_PREFIX = '/auth/v3/oauth';
+
+/** Lifetime of ID tokens, seconds (a retired signing key stays published at least this long). */
+export const ID_TOKEN_TTL_SECONDS = 3600;
 
 /** Authority that lets a client introspect any token (RFC 7662 §4: the caller must be authorized). */
 export const ROLE_RESOURCE_SERVER = 'ROLE_RESOURCE_SERVER';
@@ -40,14 +47,34 @@ export interface ProviderDeps {
   clients: ClientSource;
   principals: PrincipalsService;
   secretVerifier: SecretVerifier;
-  /** Private signing keys (JWK with private members). */
+  /**
+   * Private signing keys (JWK with private members). The first key allowed to sign signs; see
+   * src/oauth/keys.ts for the order and `key_ops` that keep `next`/`retired` keys verify-only.
+   */
   jwks: { keys: JWK[] };
+  /** JWS algorithm of the signing (`current`) key; default ES256. */
+  signingAlg?: string;
+  /** RFC 9068 JWT access tokens for jwt-format clients; without it every access token is opaque. */
+  jwtAccessTokens?: JwtAccessTokens;
   /** Refresh-token rotation grace window, seconds (0 disables; RFC 9700 §4.14.2). */
   refreshGraceSeconds?: number;
   /** Seals the successor response kept during the grace window. */
   graceSealer: Sealer;
   /** Seconds a session's interaction may take. */
   interactionTtlSeconds?: number;
+  /**
+   * Pages of OIDC RP-initiated logout (the "sign out?" confirmation, which must render oidc-provider's
+   * `form`, and the signed-out page); oidc-provider's plain defaults when absent.
+   */
+  logoutPages?: {
+    logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> | void;
+    postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> | void;
+  };
+  /**
+   * Browser origins allowed on token/introspection/revocation (clientBasedCORS, oauth/cors.ts);
+   * without it every cross-origin request carrying `Origin` is refused.
+   */
+  cors?: CorsPolicy;
 }
 
 const extras = (client: unknown) => client as CcauthClientExtras;
@@ -99,24 +126,47 @@ export function createProvider(deps: ProviderDeps): Provider {
         allowedPolicy: async (_ctx, client) =>
           extras(client).ccauth_internal === true || (extras(client).ccauth_authorities ?? []).includes(ROLE_RESOURCE_SERVER),
       },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // RFC 7009 §2.1: a client may revoke only tokens issued to it; a public client asking for
+        // another's token is silently ignored (200), a confidential one gets invalid_request.
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       userinfo: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
       registration: { enabled: false },
-      rpInitiatedLogout: { enabled: true },
-      resourceIndicators: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        ...(deps.logoutPages
+          ? { logoutSource: deps.logoutPages.logoutSource, postLogoutSuccessSource: deps.logoutPages.postLogoutSuccessSource }
+          : {}),
+      },
+      // enabled only with JWT access tokens; opaque clients never get a resource (jwt-access-tokens.ts)
+      resourceIndicators: deps.jwtAccessTokens?.resourceIndicators ?? { enabled: false },
     },
     rotateRefreshToken: true,
-    clientBasedCORS: () => false,
+    // Genesys semantics (genesys-api.md §4.3; seed 002): a client with the refresh_token grant gets a
+    // refresh token from the code flow, whether or not it asked for offline_access.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    clientBasedCORS: createClientBasedCors(deps.cors),
+    // our own route serves userinfo (http/routes/userinfo.routes.ts); discovery still names it
+    discovery: { claim_types_supported: ['normal'], userinfo_endpoint: `${deps.issuer.replace(/\/+$/, '')}/auth/v3/openid/userinfo` },
     interactions: {
       url: (_ctx, interaction) => `/auth/v3/interaction/${interaction.uid}`,
     },
+    // Genesys authorize parameter kept with the interaction: `hideTenant=true` hides the login
+    // page's tenant field (genesys-api.md §2 A1, §7)
+    extraParams: ['hideTenant'],
     ttl: {
       AccessToken: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
       ClientCredentials: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
       RefreshToken: (_ctx, _token, client) => extras(client).ccauth_refresh_token_ttl ?? 86_400,
       AuthorizationCode: 60,
-      IdToken: 3600,
+      IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: deps.interactionTtlSeconds ?? 600,
       Session: 86_400,
       // A grant must outlive the tokens linked to it; outside a request (tests, jobs) keep 30 days.
@@ -127,13 +177,14 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     clientDefaults: {
       grant_types: ['authorization_code'],
-      id_token_signed_response_alg: 'ES256',
+      id_token_signed_response_alg: (deps.signingAlg ?? 'ES256') as 'ES256',
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
     enabledJWA: {
       clientAuthSigningAlgValues: [],
-      idTokenSigningAlgValues: ['ES256'],
+      // every published key's algorithm, or oidc-provider refuses the key
+      idTokenSigningAlgValues: [...new Set([deps.signingAlg ?? 'ES256', ...deps.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a)])] as 'ES256'[],
     },
     renderError: async (ctx, out) => {
       ctx.type = 'json';
@@ -144,9 +195,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
   installClientSecretVerifier(provider.Client, deps.secretVerifier);
+  installRedirectUriRules(provider.Client);
 
-  provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider), CLIENT_CREDENTIALS_PARAMETERS);
-  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals), PASSWORD_GRANT_PARAMETERS);
+  provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS);
+  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens), PASSWORD_GRANT_PARAMETERS);
   provider.registerGrantType(
     'refresh_token',
     createRefreshTokenHandler(provider, {
@@ -162,14 +214,17 @@ export function createProvider(deps: ProviderDeps): Provider {
 }
 
 /**
- * After-middleware on the token endpoint: Genesys clients compare `token_type` to the exact string
- * `"bearer"` (genesys-api.md §4.3), and a grant type the client lacks is `unauthorized_client`.
+ * After-middleware on the token and introspection endpoints: Genesys clients compare `token_type`
+ * to the exact string `"bearer"` (genesys-api.md §4.3), and a grant type the client lacks is
+ * `unauthorized_client`.
  */
 async function genesysTokenResponse(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   await next();
-  if (ctx.oidc?.route !== 'token' || !ctx.body || typeof ctx.body !== 'object') return;
+  const route = ctx.oidc?.route;
+  if ((route !== 'token' && route !== 'introspection') || !ctx.body || typeof ctx.body !== 'object') return;
   const body = ctx.body as Record<string, unknown>;
   if (body.token_type === 'Bearer') body.token_type = 'bearer';
+  if (route === 'introspection') return;
   if (body.error === 'invalid_request' && body.error_description === 'requested grant type is not allowed for this client') {
     body.error = 'unauthorized_client';
     body.error_description = 'the client is not authorized to use this grant type';

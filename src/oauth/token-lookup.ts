@@ -20,10 +20,16 @@ export interface ResolvedToken {
 
 export type TokenLookup = (token: string) => Promise<ResolvedToken | undefined>;
 
-/** Builds the lookup over a provider's AccessToken and ClientCredentials models. */
-export function createTokenLookup(provider: Provider): TokenLookup {
+/**
+ * Builds the lookup over a provider's AccessToken and ClientCredentials models.
+ * @param source the provider, or a function returning the live one (the provider is rebuilt when
+ *   signing keys change: src/oauth/keys.ts).
+ */
+export function createTokenLookup(source: Provider | (() => Provider)): TokenLookup {
+  const current = typeof source === 'function' ? source : () => source;
   return async (token) => {
     if (typeof token !== 'string' || token.length < 20 || token.length > 2048) return undefined;
+    const provider = current();
     const at = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token));
     if (!at || at.isExpired || !at.clientId) return undefined;
     const client = await provider.Client.find(at.clientId);

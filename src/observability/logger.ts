@@ -31,6 +31,12 @@ export interface LoggerOptions {
   pretty?: boolean;
   /** Where lines go (tests capture them); default stdout. */
   destination?: pino.DestinationStream;
+  /**
+   * Write stdout asynchronously (pino's SonicBoom with `sync: false`): a request no longer waits
+   * for its log line's write(2). Lines still queued at exit are lost unless `logger.flush()` runs
+   * first (main.ts does on shutdown). Production default.
+   */
+  async?: boolean;
 }
 
 /** Creates the root logger. */
@@ -38,6 +44,7 @@ export function createLogger(opts: LoggerOptions): Logger {
   const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'ccauth' } };
   if (opts.destination) return pino(base, opts.destination);
   if (opts.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  if (opts.async) return pino(base, pino.destination({ dest: 1, sync: false }));
   return pino(base);
 }
 

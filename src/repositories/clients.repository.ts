@@ -11,6 +11,8 @@ interface ClientRow {
   client_type: ClientType;
   internal_client: boolean;
   secret_hash: string | null;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: Date | null;
   authorities: string[];
   scope: string[];
   authorized_grant_types: string[];
@@ -37,6 +39,8 @@ function toClient(r: ClientRow): Client {
     clientType: r.client_type,
     internalClient: r.internal_client,
     secretHash: r.secret_hash,
+    previousSecretHash: r.previous_secret_hash,
+    previousSecretExpiresAt: r.previous_secret_expires_at ? new Date(r.previous_secret_expires_at).getTime() : null,
     authorities: r.authorities,
     scope: r.scope,
     authorizedGrantTypes: r.authorized_grant_types,
@@ -59,6 +63,8 @@ function toRow(c: NewClient) {
     client_type: c.clientType,
     internal_client: c.internalClient,
     secret_hash: c.secretHash,
+    previous_secret_hash: c.previousSecretHash,
+    previous_secret_expires_at: c.previousSecretExpiresAt === null ? null : new Date(c.previousSecretExpiresAt),
     authorities: c.authorities,
     scope: c.scope,
     authorized_grant_types: c.authorizedGrantTypes,
@@ -109,6 +115,35 @@ export function createClientsRepository(db: Knex) {
       if (rows.length === 0) return false;
       await setContactCenters(client.clientId, client.contactCenterIds);
       return true;
+    },
+
+    /**
+     * Enables or disables a client (a disabled client cannot authenticate: oauth/client-metadata.ts);
+     * returns false when it does not exist.
+     */
+    async setEnabled(clientId: string, enabled: boolean): Promise<boolean> {
+      return (await db('clients').where({ client_id: clientId }).update({ enabled, updated_at: db.fn.now() }, ['client_id'])).length > 0;
+    },
+
+    /**
+     * Replaces the secret hash (issue 4 rotation). The old hash is kept as the previous secret until
+     * `previousExpiresAt`; with `previousExpiresAt` null the old secret stops working at once.
+     * Returns false when the client does not exist or has no secret (PUBLIC).
+     */
+    async rotateSecret(clientId: string, newHash: string, previousExpiresAt: Date | null): Promise<boolean> {
+      const rows = await db('clients')
+        .where({ client_id: clientId })
+        .whereNotNull('secret_hash')
+        .update(
+          {
+            previous_secret_hash: previousExpiresAt ? db.ref('secret_hash') : null,
+            previous_secret_expires_at: previousExpiresAt,
+            secret_hash: newHash,
+            updated_at: db.fn.now(),
+          },
+          ['client_id'],
+        );
+      return rows.length > 0;
     },
 
     /** Deletes a client; returns false when it did not exist. */

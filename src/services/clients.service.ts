@@ -6,16 +6,25 @@
  *   bytes (base64url); it is stored only as an argon2id hash and returned by `create` only.
  * - Genesys adds the token-exchange and jwt-bearer grant URNs to every client; so do we.
  * - Deleting a client revokes every token, code and grant it holds, in the same transaction.
+ * - Setting a new secret through `update` ends any rotation grace period (the previous secret stops
+ *   working at once).
+ * - Every change is written to the audit trail in the same transaction (issue 4), never the secret.
+ *
+ * {@link prepareClient} and {@link translateClientError} are the same rules for services that
+ * create clients inside their own transaction (activations.service.ts).
  */
 import type { Knex } from 'knex';
 import { GENESYS_IMPLIED_GRANT_TYPES } from '../domain/client.ts';
 import type { AccessTokenFormat, Client, ClientType } from '../domain/client.ts';
+import type { AuditContext } from '../domain/audit-event.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, isPgError } from '../db/knex.ts';
 import { createClientsRepository } from '../repositories/clients.repository.ts';
+import type { NewClient } from '../repositories/clients.repository.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { hashSecret } from '../security/passwords.ts';
 import { generateSecret } from '../security/tokens.ts';
+import { recordAudit } from './audit.service.ts';
 
 /** Input of `create` (already validated at the edge). Durations in seconds. */
 export interface ClientInput {
@@ -39,16 +48,20 @@ export interface ClientInput {
 /** Fields `update` may change; absent keys keep their value (Genesys scripts send only redirectURIs). */
 export type ClientPatch = Partial<Omit<ClientInput, 'clientId' | 'clientType'>>;
 
+/** Every service method that changes a client takes `who` (actor + source IP) for the audit trail. */
 export interface ClientsService {
-  /** Creates a client. Returns it with the plaintext secret (CONFIDENTIAL only), shown this once. */
-  create(input: ClientInput): Promise<{ client: Client; clientSecret: string | undefined }>;
+  /**
+   * Creates a client. Returns it with the plaintext secret (CONFIDENTIAL only), shown this once.
+   * @throws AppError validation | already_exists
+   */
+  create(input: ClientInput, who: AuditContext): Promise<{ client: Client; clientSecret: string | undefined }>;
   list(): Promise<Client[]>;
   /** @throws AppError not_found */
   get(clientId: string): Promise<Client>;
   /** Partial merge. @throws AppError not_found | validation */
-  update(clientId: string, patch: ClientPatch): Promise<Client>;
+  update(clientId: string, patch: ClientPatch, who: AuditContext): Promise<Client>;
   /** Deletes the client and revokes everything it holds. @throws AppError not_found */
-  delete(clientId: string): Promise<void>;
+  delete(clientId: string, who: AuditContext): Promise<void>;
 }
 
 function withImpliedGrants(grants: string[]): string[] {
@@ -69,7 +82,11 @@ function checkRules(c: Pick<Client, 'clientType' | 'authorizedGrantTypes' | 'red
   if (issues.length) throw new AppError('validation', 'validation failed', issues);
 }
 
-function translate(err: unknown, clientId: string): never {
+/**
+ * Translates a driver error of a client write: unique violation → already_exists (code 18),
+ * foreign-key violation → validation on `data.contactCenterIds`; anything else is rethrown.
+ */
+export function translateClientError(err: unknown, clientId: string): never {
   if (isPgError(err, PG_UNIQUE_VIOLATION)) throw new AppError('already_exists', `client ${clientId} already exists`);
   if (isPgError(err, PG_FOREIGN_KEY_VIOLATION)) {
     throw new AppError('validation', 'unknown contact center', [{ field: 'data.contactCenterIds', message: 'no such contact center' }]);
@@ -77,43 +94,83 @@ function translate(err: unknown, clientId: string): never {
   throw err;
 }
 
+/** A client ready to insert, and its plaintext secret (undefined for PUBLIC) to show once. */
+export interface PreparedClient {
+  draft: NewClient;
+  clientSecret: string | undefined;
+}
+
+/**
+ * Applies the client rules to `input` (secret: the caller's or 32 generated random bytes; implied
+ * Genesys grant URNs; redirect URI and PUBLIC rules) and hashes the secret with argon2id. No
+ * database access, so callers hash before opening their transaction.
+ * @throws AppError validation
+ */
+export async function prepareClient(input: ClientInput): Promise<PreparedClient> {
+  let clientSecret: string | undefined;
+  if (input.clientType === 'CONFIDENTIAL') {
+    clientSecret = input.clientSecret ? input.clientSecret : generateSecret();
+  } else if (input.clientSecret) {
+    throw new AppError('validation', 'validation failed', [{ field: 'data.client_secret', message: 'a PUBLIC client has no secret' }]);
+  }
+  const draft: NewClient = {
+    clientId: input.clientId,
+    name: input.name,
+    description: input.description ?? null,
+    clientType: input.clientType,
+    internalClient: input.internalClient,
+    secretHash: null,
+    previousSecretHash: null,
+    previousSecretExpiresAt: null,
+    authorities: input.authorities,
+    scope: input.scope,
+    authorizedGrantTypes: withImpliedGrants(input.authorizedGrantTypes),
+    redirectUris: input.redirectUris,
+    accessTokenTtlSeconds: input.accessTokenTtlSeconds,
+    refreshTokenTtlSeconds: input.refreshTokenTtlSeconds,
+    contactCenterIds: [...new Set(input.contactCenterIds)],
+    pkceRequired: input.pkceRequired,
+    accessTokenFormat: input.accessTokenFormat,
+    enabled: true,
+  };
+  checkRules(draft);
+  if (clientSecret) draft.secretHash = await hashSecret(clientSecret);
+  return { draft, clientSecret };
+}
+
+/**
+ * A fresh generated client secret (32 random bytes, base64url) and its argon2id hash, for a
+ * rotation. Show the secret once; store only the hash.
+ */
+export async function newClientSecret(): Promise<{ secret: string; hash: string }> {
+  const secret = generateSecret();
+  return { secret, hash: await hashSecret(secret) };
+}
+
 export function createClientsService(deps: { knex: Knex }): ClientsService {
   const { knex } = deps;
   return {
-    async create(input) {
-      let clientSecret: string | undefined;
-      if (input.clientType === 'CONFIDENTIAL') {
-        clientSecret = input.clientSecret ? input.clientSecret : generateSecret();
-      } else if (input.clientSecret) {
-        throw new AppError('validation', 'validation failed', [{ field: 'data.client_secret', message: 'a PUBLIC client has no secret' }]);
-      }
-      const draft = {
-        clientId: input.clientId,
-        name: input.name,
-        description: input.description ?? null,
-        clientType: input.clientType,
-        internalClient: input.internalClient,
-        secretHash: null as string | null,
-        authorities: input.authorities,
-        scope: input.scope,
-        authorizedGrantTypes: withImpliedGrants(input.authorizedGrantTypes),
-        redirectUris: input.redirectUris,
-        accessTokenTtlSeconds: input.accessTokenTtlSeconds,
-        refreshTokenTtlSeconds: input.refreshTokenTtlSeconds,
-        contactCenterIds: [...new Set(input.contactCenterIds)],
-        pkceRequired: input.pkceRequired,
-        accessTokenFormat: input.accessTokenFormat,
-        enabled: true,
-      };
-      checkRules(draft);
-      if (clientSecret) draft.secretHash = await hashSecret(clientSecret);
+    async create(input, who) {
+      const { draft, clientSecret } = await prepareClient(input);
       const client = await knex
         .transaction(async (trx) => {
           const repo = createClientsRepository(trx);
           await repo.insert(draft);
+          await recordAudit(trx, who, {
+            action: 'client.created',
+            targetType: 'client',
+            targetId: draft.clientId,
+            details: {
+              name: draft.name,
+              clientType: draft.clientType,
+              authorizedGrantTypes: draft.authorizedGrantTypes,
+              contactCenterIds: draft.contactCenterIds,
+              secretGenerated: draft.clientType === 'CONFIDENTIAL' && !input.clientSecret,
+            },
+          });
           return (await repo.find(draft.clientId))!;
         })
-        .catch((err) => translate(err, input.clientId));
+        .catch((err) => translateClientError(err, input.clientId));
       return { client, clientSecret };
     },
 
@@ -127,7 +184,7 @@ export function createClientsService(deps: { knex: Knex }): ClientsService {
       return c;
     },
 
-    async update(clientId, patch) {
+    async update(clientId, patch, who) {
       const newHash = patch.clientSecret ? await hashSecret(patch.clientSecret) : undefined;
       return knex
         .transaction(async (trx) => {
@@ -143,6 +200,9 @@ export function createClientsService(deps: { knex: Knex }): ClientsService {
             description: patch.description !== undefined ? patch.description : current.description,
             internalClient: patch.internalClient ?? current.internalClient,
             secretHash: newHash ?? current.secretHash,
+            // a secret set by hand ends any rotation grace period
+            previousSecretHash: newHash ? null : current.previousSecretHash,
+            previousSecretExpiresAt: newHash ? null : current.previousSecretExpiresAt,
             authorities: patch.authorities ?? current.authorities,
             scope: patch.scope ?? current.scope,
             authorizedGrantTypes: patch.authorizedGrantTypes ? withImpliedGrants(patch.authorizedGrantTypes) : current.authorizedGrantTypes,
@@ -155,16 +215,23 @@ export function createClientsService(deps: { knex: Knex }): ClientsService {
           };
           checkRules(next);
           await repo.update(next);
+          await recordAudit(trx, who, {
+            action: 'client.updated',
+            targetType: 'client',
+            targetId: clientId,
+            details: { fields: Object.keys(patch).filter((k) => k !== 'clientSecret' && patch[k as keyof ClientPatch] !== undefined), secretChanged: newHash !== undefined },
+          });
           return (await repo.find(clientId))!;
         })
-        .catch((err) => translate(err, clientId));
+        .catch((err) => translateClientError(err, clientId));
     },
 
-    async delete(clientId) {
+    async delete(clientId, who) {
       await knex.transaction(async (trx) => {
         const deleted = await createClientsRepository(trx).delete(clientId);
         if (!deleted) throw notFound(`client ${clientId}`);
-        await createOidcPayloadsRepository(trx).revokeByClientId(clientId);
+        const revokedRows = await createOidcPayloadsRepository(trx).revokeByClientId(clientId);
+        await recordAudit(trx, who, { action: 'client.deleted', targetType: 'client', targetId: clientId, details: { revokedRows } });
       });
     },
   };

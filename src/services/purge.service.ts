@@ -19,7 +19,18 @@ export interface PurgeJob {
   stop(): void;
 }
 
-export function createPurgeJob(deps: { repo: OidcPayloadsRepository; knex: Knex; logger: Logger; intervalMs: number; batchSize?: number }): PurgeJob {
+/**
+ * Creates the job. `onPurged(rows)` (metrics: `ccauth_purged_rows_total`) is called after each run
+ * that removed rows.
+ */
+export function createPurgeJob(deps: {
+  repo: OidcPayloadsRepository;
+  knex: Knex;
+  logger: Logger;
+  intervalMs: number;
+  batchSize?: number;
+  onPurged?: (rows: number) => void;
+}): PurgeJob {
   const batchSize = deps.batchSize ?? 1000;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -44,7 +55,10 @@ export function createPurgeJob(deps: { repo: OidcPayloadsRepository; knex: Knex;
         if (n < batchSize) break;
       }
       total += await deps.repo.clearExpiredSuccessors();
-      if (total) deps.logger.info({ event: 'purge', rows: total }, 'expired oidc rows purged');
+      if (total) {
+        deps.logger.info({ event: 'purge', rows: total }, 'expired oidc rows purged');
+        deps.onPurged?.(total);
+      }
       return total;
     } finally {
       running = false;

@@ -2,6 +2,7 @@
  * Builds the real application on a throwaway database for supertest, with logs captured in
  * memory (`logs()` returns every line written) instead of stdout.
  */
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -38,7 +39,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
   });
   const logger = createLogger({ level: config.logLevel, destination });
-  const ccauth = await createApp({ config, db, logger });
+  // a per-app key-encryption key unless the env sets one: tests never write a key file under DATA_DIR
+  const ccauth = await createApp({ config, db, logger, keyEncryptionKeys: config.keyEncryptionKeys ?? [randomBytes(32)] });
   const request = supertest(ccauth.app.callback());
   return {
     ccauth,

@@ -7,6 +7,7 @@ import type { Client } from '../../domain/client.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { ClientsService } from '../../services/clients.service.ts';
 import { secretFingerprint } from '../../security/tokens.ts';
+import { auditContextOf } from '../audit-context.ts';
 import { ok } from '../envelope.ts';
 import { validateBody } from '../validate.ts';
 import { clientIdSchema, createClientBody, updateClientBody } from './ops-clients.schemas.ts';
@@ -61,7 +62,7 @@ export function createOpsClientsRouter(deps: { clients: ClientsService }): Route
       contactCenterIds: d.contactCenterIds,
       pkceRequired: d.pkceRequired,
       accessTokenFormat: d.accessTokenFormat,
-    });
+    }, auditContextOf(ctx));
     ctx.log.info({ event: 'client_created', client_id: client.clientId, admin: ctx.state.admin?.name }, 'client created');
     ok(ctx, { data: { ...toGenesysClient(client), ...(clientSecret ? { client_secret: clientSecret } : {}) } });
   });
@@ -97,14 +98,14 @@ export function createOpsClientsRouter(deps: { clients: ClientsService }): Route
       contactCenterIds: d.contactCenterIds,
       pkceRequired: d.pkceRequired,
       accessTokenFormat: d.accessTokenFormat,
-    });
+    }, auditContextOf(ctx));
     ctx.log.info({ event: 'client_updated', client_id: clientId, admin: ctx.state.admin?.name }, 'client updated');
     ok(ctx, { data: toGenesysClient(client) });
   });
 
   router.delete('/:clientId', async (ctx) => {
     const clientId = clientIdParam(ctx.params.clientId);
-    await deps.clients.delete(clientId);
+    await deps.clients.delete(clientId, auditContextOf(ctx));
     ctx.log.info({ event: 'client_deleted', client_id: clientId, admin: ctx.state.admin?.name }, 'client deleted');
     ok(ctx);
   });

@@ -12,15 +12,20 @@ import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { CcauthClientExtras } from '../client-metadata.ts';
 import { resolveGrantedScope } from '../scopes.ts';
+import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
 
 export const CLIENT_CREDENTIALS_PARAMETERS = ['scope'];
 
-/** Creates the handler bound to `provider`. */
-export function createClientCredentialsHandler(provider: Provider) {
+/**
+ * Creates the handler bound to `provider`. With `jwt`, a jwt-format client gets an RFC 9068 JWT
+ * access token for the API resource (`sub` = `client_id`); opaque clients are unaffected.
+ */
+export function createClientCredentialsHandler(provider: Provider, jwt?: JwtAccessTokens) {
   return async function clientCredentialsGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const client = ctx.oidc.client!;
     const scope = resolveGrantedScope(client as unknown as CcauthClientExtras, (ctx.oidc.params as { scope?: string }).scope);
     const token = new provider.ClientCredentials({ client, scope });
+    jwt?.attach(provider, token, client, scope);
     ctx.oidc.entity('ClientCredentials', token);
     const value = await token.save();
     ctx.body = { access_token: value, token_type: 'bearer', expires_in: token.expiration, scope };

@@ -16,11 +16,16 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import type { CcauthClientExtras } from '../client-metadata.ts';
 import { resolveGrantedScope } from '../scopes.ts';
+import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
 
 export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tenant'];
 
-/** Creates the handler bound to `provider` and the principals service. */
-export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService) {
+/**
+ * Creates the handler bound to `provider` and the principals service. With `jwt`, a jwt-format
+ * client gets an RFC 9068 JWT access token for the API resource (`sub` = account id); its refresh
+ * token carries that resource, so refreshing also yields JWTs. Opaque clients are unaffected.
+ */
+export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens) {
   return async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const params = ctx.oidc.params as Record<string, string | undefined>;
     const { username, password } = params;
@@ -42,15 +47,18 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
     const grant = new provider.Grant({ accountId: principal.accountId, clientId: client.clientId });
     const withRefresh = client.grantTypeAllowed('refresh_token');
     grant.addOIDCScope([scope, withRefresh ? 'offline_access' : ''].filter(Boolean).join(' '));
+    const resource = jwt?.isJwtClient(client) ? jwt.resource : undefined;
+    if (resource) grant.addResourceScope(resource, scope);
     const grantId = await grant.save();
 
     const at = new provider.AccessToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope });
+    jwt?.attach(provider, at, client, scope);
     ctx.oidc.entity('AccessToken', at);
     const accessToken = await at.save();
 
     let refreshToken: string | undefined;
     if (withRefresh) {
-      const rt = new provider.RefreshToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope });
+      const rt = new provider.RefreshToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope, ...(resource ? { resource } : {}) });
       ctx.oidc.entity('RefreshToken', rt);
       refreshToken = await rt.save();
     }

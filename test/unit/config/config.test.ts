@@ -41,7 +41,7 @@ describe('loadConfig', () => {
   it('refuses the default ops credentials in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', COOKIE_KEYS: 'k1' })).toThrow(/default ops credentials/);
     expect(() => loadConfig({ NODE_ENV: 'production', OPS_USERNAME: 'admin', COOKIE_KEYS: 'k1' })).toThrow(/default password/);
-    const c = loadConfig({ NODE_ENV: 'production', OPS_PASSWORD: 'a-long-ops-password', COOKIE_KEYS: 'k1,k2' });
+    const c = loadConfig({ NODE_ENV: 'production', OPS_PASSWORD: 'a-long-ops-password', COOKIE_KEYS: 'k1,k2', KEY_ENCRYPTION_KEY: '00'.repeat(32) });
     expect(c.ops.usingDefaults).toBe(false);
     expect(c.cookieKeys).toEqual(['k1', 'k2']);
   });
