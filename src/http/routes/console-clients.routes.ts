@@ -12,6 +12,7 @@ import type { ContactCentersService } from '../../services/contact-centers.servi
 import { validate } from '../validate.ts';
 import { clientDeletePage, clientEditPage, clientNewPage, clientsListPage } from '../views/console/clients.view.ts';
 import { clientIdSchema, createClientBody, updateClientBody } from './ops-clients.schemas.ts';
+import { toClientInput } from './ops-clients.routes.ts';
 import { contactCenterOptions } from './console-integrations.routes.ts';
 import { consoleWho, field, fieldAll, lines, pageContext, runForm, sendPage } from './console-support.ts';
 
@@ -87,22 +88,7 @@ export function registerClientPages(router: Router, deps: ConsoleClientsDeps): v
           },
         });
         const { client, clientSecret } = await deps.clients.create(
-          {
-            clientId: d.client_id,
-            name: d.name ?? d.client_id,
-            description: d.description,
-            clientType: d.clientType,
-            internalClient: d.internalClient,
-            authorities: d.authorities,
-            scope: d.scope,
-            authorizedGrantTypes: d.authorizedGrantTypes,
-            redirectUris: d.redirectURIs,
-            accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
-            refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
-            contactCenterIds: d.contactCenterIds,
-            pkceRequired: d.pkceRequired,
-            accessTokenFormat: d.accessTokenFormat,
-          },
+          toClientInput(d),
           consoleWho(ctx),
         );
         ctx.log.info({ event: 'client_created', client_id: client.clientId, via: 'console' }, 'client created');

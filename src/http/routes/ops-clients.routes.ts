@@ -5,7 +5,8 @@
 import Router from '@koa/router';
 import type { Client } from '../../domain/client.ts';
 import { AppError } from '../../errors/app-error.ts';
-import type { ClientsService } from '../../services/clients.service.ts';
+import type { z } from 'zod';
+import type { ClientInput, ClientPatch, ClientsService } from '../../services/clients.service.ts';
 import { secretFingerprint } from '../../security/tokens.ts';
 import { auditContextOf } from '../audit-context.ts';
 import { ok } from '../envelope.ts';
@@ -40,29 +41,53 @@ function clientIdParam(raw: string | undefined): string {
   return parsed.data;
 }
 
+/** Maps a validated create body (Genesys field names) to the service input. */
+export function toClientInput(d: z.infer<typeof createClientBody>['data']): ClientInput {
+  return {
+    clientId: d.client_id,
+    clientSecret: d.client_secret,
+    name: d.name ?? d.client_id,
+    description: d.description,
+    clientType: d.clientType,
+    internalClient: d.internalClient,
+    authorities: d.authorities,
+    scope: d.scope,
+    authorizedGrantTypes: d.authorizedGrantTypes,
+    redirectUris: d.redirectURIs,
+    accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
+    refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
+    contactCenterIds: d.contactCenterIds,
+    pkceRequired: d.pkceRequired,
+    accessTokenFormat: d.accessTokenFormat,
+  };
+}
+
+/** Maps a validated partial update body to the service patch (an empty secret means "keep"). */
+export function toClientPatch(d: z.infer<typeof updateClientBody>['data']): ClientPatch {
+  return {
+    clientSecret: d.client_secret || undefined,
+    name: d.name,
+    description: d.description,
+    internalClient: d.internalClient,
+    authorities: d.authorities,
+    scope: d.scope,
+    authorizedGrantTypes: d.authorizedGrantTypes,
+    redirectUris: d.redirectURIs,
+    accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
+    refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
+    contactCenterIds: d.contactCenterIds,
+    pkceRequired: d.pkceRequired,
+    accessTokenFormat: d.accessTokenFormat,
+  };
+}
+
 /** Routes of the ops client API; mount behind `requireOps`. */
 export function createOpsClientsRouter(deps: { clients: ClientsService }): Router {
   const router = new Router({ prefix: '/auth/v3/ops/clients' });
 
   router.post('/', async (ctx) => {
     const { data: d } = validateBody(ctx, createClientBody);
-    const { client, clientSecret } = await deps.clients.create({
-      clientId: d.client_id,
-      clientSecret: d.client_secret,
-      name: d.name ?? d.client_id,
-      description: d.description,
-      clientType: d.clientType,
-      internalClient: d.internalClient,
-      authorities: d.authorities,
-      scope: d.scope,
-      authorizedGrantTypes: d.authorizedGrantTypes,
-      redirectUris: d.redirectURIs,
-      accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
-      refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
-      contactCenterIds: d.contactCenterIds,
-      pkceRequired: d.pkceRequired,
-      accessTokenFormat: d.accessTokenFormat,
-    }, auditContextOf(ctx));
+    const { client, clientSecret } = await deps.clients.create(toClientInput(d), auditContextOf(ctx));
     ctx.log.info({ event: 'client_created', client_id: client.clientId, admin: ctx.state.admin?.name }, 'client created');
     ok(ctx, { data: { ...toGenesysClient(client), ...(clientSecret ? { client_secret: clientSecret } : {}) } });
   });
@@ -84,21 +109,7 @@ export function createOpsClientsRouter(deps: { clients: ClientsService }): Route
     if (d.clientType !== undefined && d.clientType !== (await deps.clients.get(clientId)).clientType) {
       throw new AppError('invalid_parameter', 'clientType cannot be changed; create a new client');
     }
-    const client = await deps.clients.update(clientId, {
-      clientSecret: d.client_secret || undefined,
-      name: d.name,
-      description: d.description,
-      internalClient: d.internalClient,
-      authorities: d.authorities,
-      scope: d.scope,
-      authorizedGrantTypes: d.authorizedGrantTypes,
-      redirectUris: d.redirectURIs,
-      accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
-      refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
-      contactCenterIds: d.contactCenterIds,
-      pkceRequired: d.pkceRequired,
-      accessTokenFormat: d.accessTokenFormat,
-    }, auditContextOf(ctx));
+    const client = await deps.clients.update(clientId, toClientPatch(d), auditContextOf(ctx));
     ctx.log.info({ event: 'client_updated', client_id: clientId, admin: ctx.state.admin?.name }, 'client updated');
     ok(ctx, { data: toGenesysClient(client) });
   });
