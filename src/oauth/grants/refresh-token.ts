@@ -51,11 +51,13 @@ export function createRefreshTokenHandler(provider: Provider, deps: { repo: Oidc
   const { graceSeconds } = deps.options;
   const waitMs = deps.options.waitMs ?? 3000;
 
-  async function replay(ctx: KoaContextWithOIDC, idDigest: string): Promise<boolean> {
+  /** Answers with the sealed successor: 'replayed', 'pending' (not sealed yet) or 'gone' (row revoked). */
+  async function replay(ctx: KoaContextWithOIDC, idDigest: string): Promise<'replayed' | 'pending' | 'gone'> {
     const state = await deps.repo.findSuccessor('RefreshToken', idDigest);
-    if (!state?.sealed) return false;
+    if (!state || !state.consumedAt) return 'gone';
+    if (!state.sealed) return 'pending';
     const opened = deps.sealer.open(state.sealed);
-    if (!opened) return false;
+    if (!opened) return 'gone';
     const successor = JSON.parse(opened) as SealedSuccessor;
     if (successor.clientId !== ctx.oidc.client!.clientId) throw new errors.InvalidGrant('client mismatch');
     const elapsed = Math.floor((Date.now() - successor.issuedAtMs) / 1000);
@@ -63,15 +65,17 @@ export function createRefreshTokenHandler(provider: Provider, deps: { repo: Oidc
     if (typeof body.expires_in === 'number') body.expires_in = Math.max(body.expires_in - elapsed, 0);
     ctx.body = body;
     ctx.oidc.provider.emit('grant.success', ctx);
-    return true;
+    return 'replayed';
   }
 
   /** Waits for the sealed successor of a token consumed within the window; true when replayed. */
   async function awaitSuccessor(ctx: KoaContextWithOIDC, idDigest: string): Promise<boolean> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      if (await replay(ctx, idDigest)) return true;
-      if (Date.now() >= deadline) return false;
+      const outcome = await replay(ctx, idDigest);
+      if (outcome === 'replayed') return true;
+      // a revoked grant takes the rotated row with it: nothing will ever be sealed
+      if (outcome === 'gone' || Date.now() >= deadline) return false;
       await sleep(25);
     }
   }
