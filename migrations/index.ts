@@ -15,6 +15,8 @@ import * as m009 from './009_integrations.ts';
 import * as m010 from './010_client_previous_secret.ts';
 import * as m011 from './011_audit_events.ts';
 import * as m012 from './012_console_sessions.ts';
+import * as m013 from './013_rate_limits.ts';
+import * as m014 from './014_canonical_login_names.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,4 +36,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['010_client_previous_secret', m010],
   ['011_audit_events', m011],
   ['012_console_sessions', m012],
+  ['013_rate_limits', m013],
+  ['014_canonical_login_names', m014],
 ];

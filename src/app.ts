@@ -9,7 +9,6 @@
  */
 import Koa from 'koa';
 import type { Context, Next } from 'koa';
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import path from 'node:path';
 import type Provider from 'oidc-provider';
@@ -22,6 +21,11 @@ import { createOidcPayloadsRepository } from './repositories/oidc-payloads.repos
 import { createClientsService } from './services/clients.service.ts';
 import { createOpsCredentials } from './services/ops-credentials.service.ts';
 import { createPrincipalsService } from './services/principals.service.ts';
+import { createCredentialGuard } from './services/rate-limit.service.ts';
+import { createSecurityEvents, observeTokenReplays } from './services/security-events.service.ts';
+import type { SecurityEvents } from './services/security-events.service.ts';
+import { createRateLimiterStore } from './repositories/rate-limits.repository.ts';
+import { attemptScope, createOpsBasicCheck, guardedLoginAttempts, refuseBlockedClients } from './http/middleware/rate-limit.ts';
 import { createEnvironmentServices } from './services/environment-services.ts';
 import { createPurgeJob } from './services/purge.service.ts';
 import type { PurgeJob } from './services/purge.service.ts';
@@ -48,6 +52,10 @@ import { createAuditService } from './services/audit.service.ts';
 import { createConsoleAuthService } from './services/console-auth.service.ts';
 import { createConsole } from './http/routes/console.routes.ts';
 import { envelopeErrors } from './http/middleware/error-handler.ts';
+import { jsonBody } from './http/middleware/json-body.ts';
+import { oauthInput } from './http/middleware/oauth-input.ts';
+import { isStorableText } from './domain/text.ts';
+import { databaseUnavailable, noteProviderServerError } from './http/middleware/db-unavailable.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
@@ -109,11 +117,14 @@ export interface CcauthApp {
   metrics: Metrics;
   /** The client metadata cache of the token path (services/client-cache.service.ts). */
   clientCache: ClientCache<Client>;
+  /**
+   * Security events (issue 5; services/security-events.service.ts); their audit rows are written
+   * in the background: `securityEvents.flush()` waits for them (before closing the database).
+   */
+  securityEvents: SecurityEvents;
   /** Stops timers and the client-change listener. Does not close the database (its owner does). */
   stop(): void;
 }
-
-const JSON_BODY_LIMIT = '100kb';
 
 /** Builds the koa application and its provider. */
 export async function createApp(deps: AppDeps): Promise<CcauthApp> {
@@ -121,11 +132,26 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const knex = db.knex;
 
   const ops = createOpsCredentials(config.ops);
-  const principals = createPrincipalsService({ knex, ops });
-  const clients = createClientsService({ knex });
+  // every user-password hash runs in the client-secret verifier's bounded slots (issue 5)
+  const principals = createPrincipalsService({ knex, ops, slots: (fn, lane) => secretVerifier.withSlot(fn, lane) });
+  // plain-http redirect URIs only to loopback hosts in production (RFC 8252 §7.3; domain/redirect-uri.ts)
+  const redirectUriPolicy = { allowPlainHttp: config.nodeEnv !== 'production' };
+  const clients = createClientsService({ knex, redirectUriPolicy });
   const clientsRepo = createClientsRepository(knex);
   const metrics = deps.metrics ?? createMetrics({ poolUsage: () => poolUsage(db) });
   const secretVerifier = createSecretVerifier({ observer: secretVerifierObserver(metrics) });
+  // failed-authentication limits and security events (issue 5; README "Security model")
+  const loginAttempts = createLoginAttemptsService({ repo: createLoginAttemptsRepository(knex), policy: config.loginLockout });
+  const securityEvents = createSecurityEvents({ audit: createAuditService({ knex }), logger });
+  const rateLimitStore = createRateLimiterStore(db, { onPoolError: (err) => logger.warn({ err }, 'rate-limit pool: idle connection failed') });
+  const guard = createCredentialGuard({
+    store: rateLimitStore,
+    attempts: loginAttempts,
+    events: securityEvents,
+    policy: config.rateLimits,
+    onRefused: (limiter) => metrics.rateLimitRejections.inc({ limiter }),
+  });
+  const opsBasic = createOpsBasicCheck({ ops, guard });
   const stopQueryTiming = observeQueries(knex, queryObserver(metrics));
   // Clients on the token path come from an in-process cache, dropped when this process writes the
   // clients tables and, through LISTEN/NOTIFY, when another one does (issue 6).
@@ -155,6 +181,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     cookieKeys: config.cookieKeys,
     clients: {
       async findClientMetadata(clientId) {
+        if (!isStorableText(clientId)) return undefined; // U+0000 cannot be looked up (invalid_client, not a 500)
         const c = await clientCache.get(clientId);
         return c ? (toClientMetadata(c) as Record<string, unknown> | undefined) : undefined;
       },
@@ -165,6 +192,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     refreshGraceSeconds: config.refreshReuseGraceSeconds,
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
     logoutPages,
+    guard,
   };
 
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
@@ -184,9 +212,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       signingAlg,
       jwtAccessTokens: createJwtAccessTokens({ audience: config.jwtAccessTokenAudience, signingAlg }),
     });
-    provider.on('server_error', (ctx, err) => (ctx as Context).log?.error({ err }, 'oidc-provider server error'));
+    // a database outage is answered 503 by databaseUnavailable() below (and logged there as a warning)
+    provider.on('server_error', (ctx, err) => {
+      if (!noteProviderServerError(ctx, err)) (ctx as Context).log?.error({ err }, 'oidc-provider server error');
+    });
     provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
     observeProvider(provider, metrics);
+    observeTokenReplays(provider, securityEvents);
     return provider;
   };
   const providers = await createProviderHolder({ keys: signingKeys, build: buildProvider, logger, refreshIntervalMs: config.keyRefreshIntervalMs });
@@ -200,17 +232,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
 
   /** Mounts routers under `prefix` behind envelope errors, the JSON body parser and `guard`. */
   const adminApi = (prefix: string, routers: Router[], guard: (ctx: Context, next: Next) => Promise<void>) => {
-    const parseJson = bodyParser({
-      enableTypes: ['json'],
-      jsonLimit: JSON_BODY_LIMIT,
-      encoding: 'utf-8',
-      onError(err) {
-        const status = (err as { status?: number }).status;
-        if (status === 413) throw new AppError('payload_too_large', `request body is larger than ${JSON_BODY_LIMIT}`);
-        if (status === 415) throw new AppError('unsupported_media_type', 'unsupported content type; send application/json');
-        throw new AppError('invalid_parameter', 'request body is not valid JSON');
-      },
-    });
+    // content type, size (ADMIN_BODY_LIMIT_BYTES), JSON, depth, prototype keys, unstorable text (http/middleware/json-body.ts)
+    const parseJson = jsonBody({ limitBytes: config.inputLimits.adminBodyBytes });
     const handlers = routers.map((r) => r.routes());
     app.use(async (ctx, next) => {
       if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
@@ -230,6 +253,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
 
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
+  // PostgreSQL unreachable → 503 RFC 6749 JSON + Retry-After (admin APIs answer their own envelope)
+  app.use(databaseUnavailable({ probe: async () => void (await knex.raw('select 1')) }));
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
   app.use(
     createMetricsRouter({
@@ -249,7 +274,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   };
   // prebuilt integrations, activations and the audit trail (issue 4; README "Prebuilt integrations and the ops console")
   const integrations = createIntegrationsService({ knex });
-  const activations = createActivationsService({ knex });
+  const activations = createActivationsService({ knex, redirectUriPolicy });
   const audit = createAuditService({ knex });
   const tokenEndpoint = `${config.publicUrl}${OAUTH_PREFIX}/token`;
   adminApi(
@@ -260,9 +285,9 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       createOpsIntegrationsRouter({ integrations, activations, tokenEndpoint }),
       createOpsAuditRouter({ audit }),
     ],
-    requireOps(ops),
+    requireOps(ops, opsBasic),
   );
-  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken));
+  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken, opsBasic));
 
   app.use(pinOrigin(config.publicUrl, config.trustProxy));
   app.use(
@@ -277,18 +302,20 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       ]),
     ),
   );
+  // OAuth endpoints: control characters/NUL in parameters → 400, bodies over OAUTH_BODY_LIMIT_BYTES → 413 (RFC 6749 JSON)
+  app.use(oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes }));
   app.use(createUserinfoRouter({ lookupToken, principals, cors }).routes());
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
-  const loginAttempts = createLoginAttemptsService({ repo: createLoginAttemptsRepository(knex), policy: config.loginLockout });
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
-  app.use(createSignInRouter({ getProvider, principals, attempts: loginAttempts, csrf }).routes());
+  app.use(createSignInRouter({ getProvider, principals, guard, csrf }).routes());
   app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });
+  app.use(attemptScope('/console')); // console sign-in failures are limited per address too
   app.use(
     createConsole({
-      auth: createConsoleAuthService({ knex, ops, attempts: loginAttempts }),
+      auth: createConsoleAuthService({ knex, ops, attempts: guardedLoginAttempts(guard, loginAttempts, 'console') }),
       integrations,
       activations,
       clients,
@@ -300,6 +327,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       tokenEndpoint,
     }),
   );
+  // a (client, address) pair known to be blocked is answered 429 before the provider parses anything (issue 5)
+  app.use(refuseBlockedClients(guard, new Set([`${OAUTH_PREFIX}/token`, `${OAUTH_PREFIX}/introspect`, `${OAUTH_PREFIX}/revoke`])));
   app.use(providers.middleware);
   app.use(async (ctx) => {
     ctx.status = 404;
@@ -329,11 +358,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     purge,
     metrics,
     clientCache,
+    securityEvents,
     stop() {
       purge.stop();
       providers.stop();
       stopWatchingClients();
       stopQueryTiming();
+      void rateLimitStore.close();
       void listener?.stop();
     },
   };

@@ -12,9 +12,21 @@
  * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), REFRESH_REUSE_GRACE_SECONDS (10),
  * CORS_ORIGINS (comma-separated origins allowed on the OAuth endpoints for every client, on top of
  * each contact center's `cors-origins` setting), LOGIN_MAX_FAILURES (5), LOGIN_LOCKOUT_SECONDS (60),
- * LOGIN_LOCKOUT_MAX_SECONDS (900; at least LOGIN_LOCKOUT_SECONDS), METRICS_TOKEN (Bearer token
+ * LOGIN_LOCKOUT_MAX_SECONDS (900; at least LOGIN_LOCKOUT_SECONDS), RATE_LIMIT_WINDOW_SECONDS (900),
+ * RATE_LIMIT_BLOCK_SECONDS (900), RATE_LIMIT_CLIENT_ADDRESS_FAILURES (10), RATE_LIMIT_CLIENT_FAILURES
+ * (100), RATE_LIMIT_USER_FAILURES (50), RATE_LIMIT_ADDRESS_FAILURES (200),
+ * RATE_LIMIT_KNOWN_ADDRESS_DAYS (30) (README "Security model"), METRICS_TOKEN (Bearer token
  * required on GET /metrics, at least 16 characters; open when unset), WORKERS (1: `node:cluster`
  * worker processes sharing the port and the database).
+ *
+ * Database fault bounds (README "Security model" → "Concurrency and faults"; PostgreSQL only, 0
+ * disables one): DATABASE_CONNECT_TIMEOUT_MS (5000), DATABASE_ACQUIRE_TIMEOUT_MS (10000: waiting
+ * for a pooled connection), DATABASE_QUERY_TIMEOUT_MS (30000: `statement_timeout` of every
+ * statement but migrations).
+ *
+ * Request size limits (README "Security model" → "Hostile input"): ADMIN_BODY_LIMIT_BYTES (102400:
+ * ops and Environment API JSON bodies), OAUTH_BODY_LIMIT_BYTES (16384, at most 57344: OAuth endpoint
+ * form bodies), MAX_HEADER_BYTES (16384: all request headers of one request; over it → 431).
  *
  * Signing keys (README "Signing keys"): KEY_ENCRYPTION_KEY (32 bytes as hex/base64/base64url; a
  * comma-separated list to rotate it: the first seals, all open; required in production, otherwise a
@@ -29,6 +41,9 @@ import { parseCorsOrigins } from '../domain/environment.ts';
 /** Default ops credentials from the Genesys values.yaml (seed 003). Refused in production. */
 export const DEFAULT_OPS_USERNAME = 'ops';
 export const DEFAULT_OPS_PASSWORD = 'ops';
+
+/** oidc-provider reads at most 56 KiB of a form body itself; OAUTH_BODY_LIMIT_BYTES cannot exceed it. */
+export const OAUTH_BODY_LIMIT_CEILING_BYTES = 56 * 1024;
 
 const PHC_PATTERN = /^(\$argon2(id|i|d)\$|\$2[aby]\$\d{2}\$)/;
 
@@ -70,9 +85,22 @@ const envSchema = z
     LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
     LOGIN_LOCKOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     LOGIN_LOCKOUT_MAX_SECONDS: z.coerce.number().int().min(1).max(604_800).default(900),
+    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    RATE_LIMIT_BLOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    RATE_LIMIT_CLIENT_ADDRESS_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(10),
+    RATE_LIMIT_CLIENT_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(100),
+    RATE_LIMIT_USER_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(50),
+    RATE_LIMIT_ADDRESS_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(200),
+    RATE_LIMIT_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(0).max(365).default(30),
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(1024).regex(/^\S+$/, 'must not contain whitespace').optional(),
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+    DATABASE_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    DATABASE_QUERY_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+    ADMIN_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(100 * 1024),
+    OAUTH_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(OAUTH_BODY_LIMIT_CEILING_BYTES, `must be at most ${OAUTH_BODY_LIMIT_CEILING_BYTES} (oidc-provider's own limit)`).default(16 * 1024),
+    MAX_HEADER_BYTES: z.coerce.number().int().min(4096).max(1024 * 1024).default(16 * 1024),
     CORS_ORIGINS: z
       .string()
       .superRefine((v, ctx) => {
@@ -136,6 +164,20 @@ export interface Config {
    * name lock it for `lockoutSeconds`, doubling per further lock up to `lockoutMaxSeconds`.
    */
   readonly loginLockout: { readonly maxFailures: number; readonly lockoutSeconds: number; readonly lockoutMaxSeconds: number };
+  /**
+   * Failed-authentication limits (README "Security model"; services/rate-limit.service.ts): failures
+   * counted per window, then refused for `blockSeconds`; `knownAddressSeconds` 0 disables the
+   * known-address exemption.
+   */
+  readonly rateLimits: {
+    readonly windowSeconds: number;
+    readonly blockSeconds: number;
+    readonly clientAddressFailures: number;
+    readonly clientFailures: number;
+    readonly userFailures: number;
+    readonly addressFailures: number;
+    readonly knownAddressSeconds: number;
+  };
   /** CORS_ORIGINS: normalized origins (`scheme://host[:port]`) allowed on the OAuth endpoints for every client. */
   readonly corsOrigins: readonly string[];
   /** Seconds a rotated refresh token's successor is handed out again to a duplicate request. */
@@ -144,6 +186,19 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** WORKERS: `node:cluster` worker processes serving HTTP (1 = no cluster). */
   readonly workers: number;
+  /**
+   * PostgreSQL fault bounds, milliseconds (0 = none): opening a connection, waiting for a pooled
+   * one, one statement (`statement_timeout`). Keep requests from hanging while the database is
+   * down or stalled (src/db/knex.ts).
+   */
+  readonly databaseTimeouts: { readonly connectTimeoutMs: number; readonly acquireTimeoutMs: number; readonly queryTimeoutMs: number };
+  /**
+   * Request size limits, bytes (README "Security model" → "Hostile input"): ADMIN_BODY_LIMIT_BYTES
+   * (JSON bodies of the ops and Environment APIs; over it → 413), OAUTH_BODY_LIMIT_BYTES (form bodies
+   * of the OAuth endpoints; over it → 413 RFC 6749 JSON; at most oidc-provider's own 56 KiB),
+   * MAX_HEADER_BYTES (all request headers together: node's `maxHeaderSize`; over it → 431).
+   */
+  readonly inputLimits: { readonly adminBodyBytes: number; readonly oauthBodyBytes: number; readonly headerBytes: number };
 }
 
 /** Thrown by {@link loadConfig}; `issues` holds one human-readable line per bad variable. */
@@ -231,9 +286,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       lockoutSeconds: e.LOGIN_LOCKOUT_SECONDS,
       lockoutMaxSeconds: e.LOGIN_LOCKOUT_MAX_SECONDS,
     }),
+    rateLimits: Object.freeze({
+      windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS,
+      blockSeconds: e.RATE_LIMIT_BLOCK_SECONDS,
+      clientAddressFailures: e.RATE_LIMIT_CLIENT_ADDRESS_FAILURES,
+      clientFailures: e.RATE_LIMIT_CLIENT_FAILURES,
+      userFailures: e.RATE_LIMIT_USER_FAILURES,
+      addressFailures: e.RATE_LIMIT_ADDRESS_FAILURES,
+      knownAddressSeconds: e.RATE_LIMIT_KNOWN_ADDRESS_DAYS * 86_400,
+    }),
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
     metricsToken: e.METRICS_TOKEN,
     workers: e.WORKERS,
+    databaseTimeouts: Object.freeze({
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      acquireTimeoutMs: e.DATABASE_ACQUIRE_TIMEOUT_MS,
+      queryTimeoutMs: e.DATABASE_QUERY_TIMEOUT_MS,
+    }),
+    inputLimits: Object.freeze({
+      adminBodyBytes: e.ADMIN_BODY_LIMIT_BYTES,
+      oauthBodyBytes: e.OAUTH_BODY_LIMIT_BYTES,
+      headerBytes: e.MAX_HEADER_BYTES,
+    }),
     corsOrigins: Object.freeze(corsOrigins),
   });
 }

@@ -10,9 +10,34 @@ import path from 'node:path';
 
 const { knex } = knexPkg;
 
+/**
+ * Fault bounds of a PostgreSQL pool (README "Security model" → "Concurrency and faults"), in
+ * milliseconds; 0 disables one. While the server is down or stalled a request fails within about
+ * `connectTimeoutMs` (or `acquireTimeoutMs` when the pool is exhausted, or `queryTimeoutMs` for a
+ * query already sent) and is answered 503, instead of hanging.
+ */
+export interface PostgresTimeouts {
+  /** Opening a connection (TCP + start-up), pg `connectionTimeoutMillis`. Default 5000. */
+  connectTimeoutMs?: number;
+  /** Waiting for a pooled connection, knex `acquireConnectionTimeout`. Default 10000. */
+  acquireTimeoutMs?: number;
+  /**
+   * One statement: server-side `statement_timeout` (SQLSTATE 57014), and on the client pg's
+   * `query_timeout` one second later (a stalled server never answers the cancel). Default 30000.
+   */
+  queryTimeoutMs?: number;
+}
+
+/** Defaults of {@link PostgresTimeouts}, milliseconds. */
+export const DEFAULT_POSTGRES_TIMEOUTS: Readonly<Required<PostgresTimeouts>> = Object.freeze({
+  connectTimeoutMs: 5000,
+  acquireTimeoutMs: 10_000,
+  queryTimeoutMs: 30_000,
+});
+
 /** Where the database lives. */
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolMax?: number }
+  | { kind: 'postgres'; url: string; poolMax?: number; timeouts?: PostgresTimeouts }
   | { kind: 'pglite'; dir: string }
   | { kind: 'pglite-memory' };
 
@@ -28,11 +53,27 @@ export interface Database {
 export function createDatabase(target: DatabaseTarget): Database {
   let instance: Knex;
   if (target.kind === 'postgres') {
+    const t = { ...DEFAULT_POSTGRES_TIMEOUTS, ...target.timeouts };
     instance = knex({
       client: 'pg',
-      connection: { connectionString: target.url, application_name: 'ccauth' },
-      pool: { min: 0, max: target.poolMax ?? 10 },
-      acquireConnectionTimeout: 10_000,
+      connection: {
+        connectionString: target.url,
+        application_name: 'ccauth',
+        ...(t.connectTimeoutMs > 0 ? { connectionTimeoutMillis: t.connectTimeoutMs } : {}),
+        ...(t.queryTimeoutMs > 0 ? { statement_timeout: t.queryTimeoutMs, query_timeout: t.queryTimeoutMs + 1000 } : {}),
+        // notice a peer that vanished (host down, network partition) on an idle connection
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 10_000,
+      },
+      pool: {
+        min: 0,
+        max: target.poolMax ?? 10,
+        // A connection whose query timed out on the client side is still waiting for the server:
+        // never hand it out again (the pool destroys it and opens a fresh one).
+        validate: (conn: { readyForQuery?: boolean }) => conn.readyForQuery !== false,
+      },
+      // 0 ("none") is not a knex value: a day stands for "unbounded"
+      acquireConnectionTimeout: t.acquireTimeoutMs > 0 ? t.acquireTimeoutMs : 86_400_000,
     });
   } else {
     let connection: Record<string, string> = {};

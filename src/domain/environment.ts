@@ -1,3 +1,5 @@
+import { canonicalLoginName, confusableNameProblem } from './user.ts';
+
 /**
  * Environments, contact centers, data centers and settings (genesys-api.md §3 E1-E11, §5.4, §6;
  * seed 003). Timeouts are in seconds, timestamps in epoch milliseconds.
@@ -88,16 +90,30 @@ export const MAX_SETTING_VALUE_BYTES = 64 * 1024;
 export const DEFAULT_CONTACT_CENTER_AUTH = 'configServer';
 
 /**
- * Canonical form of a login domain: Unicode NFC, lowercased (locale-free). Use it wherever a
- * domain is stored or looked up, so `T100\agent` and `t100\agent` reach the same contact center.
+ * Canonical form of a login domain: the same as a username's ({@link canonicalLoginName}: NFKC,
+ * invisible characters removed, case folded). Use it wherever a domain is stored or looked up, so
+ * `T100\agent`, `t100\agent` and `ｔ１００\agent` reach the same contact center.
  */
 export function canonicalDomain(domain: string): string {
-  return domain.normalize('NFC').toLowerCase();
+  return canonicalLoginName(domain);
 }
 
-/** True for a valid login domain: 1-64 characters, no `.`, `\`, `/`, whitespace or control characters. */
+/**
+ * Why a login domain cannot be used, or undefined when it can. Checks the value as given (invisible
+ * or bidirectional formatting characters, mixed Latin/Greek/Cyrillic letters, unpaired surrogates)
+ * and its canonical form: 1-64 characters, no `.`, `\`, `/`, whitespace or control characters.
+ */
+export function domainProblem(domain: string): string | undefined {
+  if (/\p{Cs}/u.test(domain)) return 'must be valid Unicode (no unpaired surrogates)';
+  const confusable = confusableNameProblem(domain);
+  if (confusable) return confusable;
+  if (!isValidDomain(canonicalDomain(domain))) return 'must be 1-64 characters without ".", "\\", "/" or whitespace';
+  return undefined;
+}
+
+/** True for a valid canonical login domain: 1-64 characters, no `.`, `\`, `/`, whitespace or control characters. */
 export function isValidDomain(domain: string): boolean {
-  return domain.length >= 1 && domain.length <= 64 && !/[.\\/\s\p{Cc}]/u.test(domain);
+  return domain.length >= 1 && domain.length <= 64 && !/[.\\/\s\p{Cc}\p{Cs}]/u.test(domain);
 }
 
 /**

@@ -5,6 +5,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../errors/app-error.ts';
+import { SINGLE_LINE_TEXT_MESSAGE, UNSTORABLE_TEXT_MESSAGE, isSingleLineText, isStorableText } from '../domain/text.ts';
 
 /** Validates `value` against `schema`; @throws AppError validation | missing_parameter. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
@@ -34,5 +35,24 @@ export const fields = {
   uuid: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID').transform((s) => s.toLowerCase()),
   /** Seconds, a positive integer below 10 years. */
   seconds: z.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').positive('must be positive').max(315_360_000, 'must be at most 10 years'),
-  text: (max = 255) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters'),
+  /**
+   * A single-line display value (a name): trimmed, 1-`max` characters, no control characters, no
+   * bidirectional formatting characters, no NUL or unpaired surrogates (domain/text.ts).
+   */
+  text: (max = 255) =>
+    z
+      .string({ error: 'must be a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(max, `must be at most ${max} characters`)
+      .superRefine((s, ctx) => {
+        if (s.includes('\u0000')) ctx.addIssue({ code: 'custom', message: 'must not contain NUL characters' });
+        else if (!isSingleLineText(s)) ctx.addIssue({ code: 'custom', message: SINGLE_LINE_TEXT_MESSAGE });
+      }),
+  /**
+   * Free text that is stored verbatim (descriptions, setting values, passwords before hashing): at
+   * most `max` characters, no NUL and no unpaired surrogates (PostgreSQL cannot keep them).
+   */
+  storableText: (max: number) =>
+    z.string({ error: 'must be a string' }).max(max, `must be at most ${max} characters`).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
 };

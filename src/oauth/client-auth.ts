@@ -8,18 +8,35 @@
  * - Successful verifications are cached for `cacheTtlMs` under an HMAC (random per-process key) of
  *   client id + stored hash + presented secret: a rotated or deleted secret changes the stored
  *   hash (or removes the client), so it stops working at once. Failures are never cached.
- * - At most `maxConcurrent` argon2 verifications run at once; the rest queue.
+ * - At most `maxConcurrent` argon2 verifications run at once; the rest wait in fair queues, one
+ *   lane per client id (and per login name for user passwords, {@link SecretVerifier.withSlot}),
+ *   served round-robin: a flood of wrong secrets for one client queues behind itself, and a
+ *   client whose secret is right waits for at most one turn of the lanes, not for the flood.
  * - Secret rotation with a grace period (issue 4): when the current secret does not match, the
  *   previous secret (`ccauth_previous_secret_hash`) is tried while its expiry
  *   (`ccauth_previous_secret_expires_at`, epoch ms) is in the future. The expiry is part of the
  *   decision on every call, before and after the cache and the argon2 check, and is also mixed
  *   into the cache key and caps the cache entry's lifetime; an expired previous secret never
  *   authenticates, cached or not.
+ * - Failed-authentication limits (issue 5; services/rate-limit.service.ts), when a guard is given to
+ *   {@link installClientSecretVerifier}: a secret answered from the success cache goes through
+ *   unless this process knows its (client, address) pair to be blocked; every other check is an
+ *   attempt (reserved before argon2, counted only when it fails), and over a limit the endpoint
+ *   answers 429 `{"error":"invalid_request","error_description":"too many failed attempts; retry
+ *   later"}` with `Retry-After` (RFC 6749 §5.2 JSON; RFC 6585 §4).
+ * - Unknown clients (RFC 6819 §4.3.2; OWASP ASVS 5.0 V6.3): on the client-authenticating endpoints
+ *   a presented secret for a client id that does not exist is verified against a dummy hash in a
+ *   slot and counted as a failure, so "no such client" and "wrong secret" get the same 401 body,
+ *   take the same time and meet the same limits.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import pLimit from 'p-limit';
-import { verifySecret } from '../security/passwords.ts';
+import Provider, { errors } from 'oidc-provider';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { verifyAgainstDummy, verifySecret } from '../security/passwords.ts';
+import { createFairSlots } from '../security/fair-slots.ts';
+import type { AuthSurface } from '../services/security-events.service.ts';
+import type { CredentialGuard } from '../services/rate-limit.service.ts';
 
 export interface SecretVerifierOptions {
   /** How long a successful verification is remembered, in milliseconds. */
@@ -43,6 +60,12 @@ export interface SecretVerifier {
    * valid before that instant: at or after it the answer is false whatever the cache holds.
    */
   verify(clientId: string, storedHash: string, presented: string, notAfterMs?: number): Promise<boolean>;
+  /** True when a successful verification of exactly these inputs is cached and still valid (no argon2, no I/O). */
+  cached(clientId: string, storedHash: string, presented: string, notAfterMs?: number): boolean;
+  /** Runs `fn` in one of the `maxConcurrent` hash slots, in the fair-queue lane `lane` (other argon2 work: user passwords). */
+  withSlot<T>(fn: () => Promise<T>, lane?: string): Promise<T>;
+  /** One verification against a dummy hash, in the client's slot lane (unknown clients); always false. */
+  verifyDummy(presented: string, clientId?: string): Promise<false>;
   readonly stats: { verifications: number; cacheHits: number };
 }
 
@@ -51,23 +74,37 @@ export function createSecretVerifier(opts: SecretVerifierOptions = {}): SecretVe
   const key = randomBytes(32);
   const cacheTtlMs = opts.cacheTtlMs ?? 60_000;
   const cache = new LRUCache<string, true>({ max: opts.cacheMax ?? 10_000, ttl: cacheTtlMs });
-  const limit = pLimit(opts.maxConcurrent ?? 4);
+  const slots = createFairSlots(opts.maxConcurrent ?? 4);
   const stats = { verifications: 0, cacheHits: 0 };
+  const macOf = (clientId: string, storedHash: string, presented: string, notAfterMs?: number) =>
+    createHmac('sha256', key)
+      .update(clientId)
+      .update('\0')
+      .update(storedHash)
+      .update('\0')
+      .update(presented)
+      .update('\0')
+      .update(notAfterMs === undefined ? '' : String(notAfterMs))
+      .digest('base64url');
+  const usable = (presented: unknown): presented is string => typeof presented === 'string' && presented.length > 0 && presented.length <= 1024;
   return {
     stats,
+    cached(clientId, storedHash, presented, notAfterMs) {
+      if (!usable(presented) || (notAfterMs !== undefined && Date.now() >= notAfterMs)) return false;
+      return cache.get(macOf(clientId, storedHash, presented, notAfterMs)) === true;
+    },
+    withSlot: (fn, lane = 'other') => slots(`o:${lane}`, fn),
+    async verifyDummy(presented, clientId = '') {
+      const started = performance.now();
+      await slots(`c:${clientId}`, () => verifyAgainstDummy(usable(presented) ? presented : 'x'));
+      opts.observer?.verified(false, (performance.now() - started) / 1000);
+      return false;
+    },
     async verify(clientId, storedHash, presented, notAfterMs) {
-      if (typeof presented !== 'string' || presented.length === 0 || presented.length > 1024) return false;
+      if (!usable(presented)) return false;
       const expired = () => notAfterMs !== undefined && Date.now() >= notAfterMs;
       if (expired()) return false;
-      const mac = createHmac('sha256', key)
-        .update(clientId)
-        .update('\0')
-        .update(storedHash)
-        .update('\0')
-        .update(presented)
-        .update('\0')
-        .update(notAfterMs === undefined ? '' : String(notAfterMs))
-        .digest('base64url');
+      const mac = macOf(clientId, storedHash, presented, notAfterMs);
       if (cache.get(mac)) {
         stats.cacheHits += 1;
         opts.observer?.cacheHit();
@@ -75,7 +112,7 @@ export function createSecretVerifier(opts: SecretVerifierOptions = {}): SecretVe
       }
       stats.verifications += 1;
       const started = performance.now();
-      const ok = await limit(() => verifySecret(storedHash, presented));
+      const ok = await slots(`c:${clientId}`, () => verifySecret(storedHash, presented));
       opts.observer?.verified(ok, (performance.now() - started) / 1000);
       if (!ok || expired()) return false;
       const remainingMs = notAfterMs === undefined ? undefined : notAfterMs - Date.now();
@@ -85,23 +122,125 @@ export function createSecretVerifier(opts: SecretVerifierOptions = {}): SecretVe
   };
 }
 
+/** oidc-provider routes that authenticate clients (their 429 answer and the unknown-client dummy hash). */
+const CLIENT_AUTH_ROUTES: ReadonlyMap<string, AuthSurface> = new Map([
+  ['token', 'token'],
+  ['introspection', 'introspection'],
+  ['revocation', 'revocation'],
+  ['pushed_authorization_request', 'token'],
+  ['device_authorization', 'token'],
+  ['backchannel_authentication', 'token'],
+] as const);
+
+/** Error text of a refused (rate-limited) client authentication or password grant. */
+export const TOO_MANY_ATTEMPTS = 'too many failed attempts; retry later';
+
 /**
- * Installs the verifier on a provider's Client class.
+ * The 429 answer of an OAuth endpoint over a failed-authentication limit: sets `Retry-After`
+ * (seconds) on `ctx` and returns the error to throw (`invalid_request`: RFC 6749 §5.2 defines no
+ * rate-limit code for the token endpoint; `slow_down` is device-flow only, RFC 8628 §3.5).
+ */
+export function tooManyAttempts(ctx: { set(name: string, value: string): void }, retryAfterSeconds: number): Error {
+  ctx.set('Retry-After', String(Math.max(1, Math.ceil(retryAfterSeconds))));
+  return new errors.InvalidRequest(TOO_MANY_ATTEMPTS, 429);
+}
+
+/** The secret presented on this request (body or Basic), or undefined (oidc-provider decodes it the same way). */
+function presentedSecret(ctx: KoaContextWithOIDC): string | undefined {
+  const posted = (ctx.oidc.params as { client_secret?: unknown } | undefined)?.client_secret;
+  if (typeof posted === 'string' && posted) return posted;
+  const header = ctx.headers.authorization;
+  if (typeof header !== 'string' || !/^basic /i.test(header)) return undefined;
+  const basic = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const i = basic.indexOf(':');
+  if (i === -1) return undefined;
+  try {
+    return decodeURIComponent(basic.slice(i + 1).replace(/\+/g, '%20')) || undefined;
+  } catch {
+    return basic.slice(i + 1) || undefined;
+  }
+}
+
+/** The current oidc-provider request when it is one of the client-authenticating routes. */
+function clientAuthContext(): { ctx: KoaContextWithOIDC; surface: AuthSurface } | undefined {
+  const ctx = Provider.ctx;
+  const surface = ctx?.oidc?.route ? CLIENT_AUTH_ROUTES.get(ctx.oidc.route) : undefined;
+  return ctx && surface ? { ctx, surface } : undefined;
+}
+
+/**
+ * Installs the verifier on a provider's Client class: `compareClientSecret` (argon2 with the
+ * success cache, the grace-period previous secret and, with `guard`, the failed-attempt limits)
+ * and a `Client.find` that burns a dummy verification for unknown clients (see the module comment).
  * @param ClientClass `provider.Client`
+ * @param guard the failed-authentication limits; without it (unit tests) no limit applies
+ * @throws from `compareClientSecret` / `find`: a 429 `invalid_request` (with `Retry-After` set) over a limit
  */
 export function installClientSecretVerifier(
-  ClientClass: { prototype: { compareClientSecret(actual: string): Promise<boolean> | boolean } },
+  ClientClass: {
+    prototype: { compareClientSecret(actual: string): Promise<boolean> | boolean };
+    /** oidc-provider's static lookup; wrapped when present. */
+    find?(id: string, ...rest: never[]): Promise<unknown>;
+  },
   verifier: SecretVerifier,
+  guard?: CredentialGuard,
 ): void {
   ClientClass.prototype.compareClientSecret = async function compareClientSecret(
     this: { clientId: string; clientSecret?: string; ccauth_previous_secret_hash?: string; ccauth_previous_secret_expires_at?: number },
     actual: string,
   ) {
     if (!this.clientSecret) return false;
-    if (await verifier.verify(this.clientId, this.clientSecret, actual)) return true;
+    const current = this.clientSecret;
     const previous = this.ccauth_previous_secret_hash;
     const notAfterMs = this.ccauth_previous_secret_expires_at;
-    if (typeof previous !== 'string' || typeof notAfterMs !== 'number' || Date.now() >= notAfterMs) return false;
-    return verifier.verify(this.clientId, previous, actual, notAfterMs);
+    const previousValid = () => typeof previous === 'string' && typeof notAfterMs === 'number' && Date.now() < notAfterMs;
+    const check = async () => {
+      if (await verifier.verify(this.clientId, current, actual)) return true;
+      if (!previousValid()) return false;
+      return verifier.verify(this.clientId, previous!, actual, notAfterMs);
+    };
+    const request = guard ? clientAuthContext() : undefined;
+    if (!guard || !request) return check();
+
+    const subject = { kind: 'client', clientId: this.clientId } as const;
+    const isCached = verifier.cached(this.clientId, current, actual) || (previousValid() && verifier.cached(this.clientId, previous!, actual, notAfterMs));
+    if (isCached && guard.pairBlockedForSeconds(subject, request.ctx.ip) === 0) {
+      const ok = await check();
+      if (ok) guard.noteSuccess(subject, request.ctx.ip);
+      return ok;
+    }
+
+    const attempt = await guard.begin(subject, request.ctx.ip, { surface: request.surface, log: request.ctx.log });
+    if (!attempt.ok) throw tooManyAttempts(request.ctx, attempt.retryAfterSeconds);
+    let ok: boolean;
+    try {
+      ok = await check();
+    } catch (err) {
+      await attempt.cancel();
+      throw err;
+    }
+    if (ok) await attempt.succeeded();
+    else await attempt.failed();
+    return ok;
+  };
+
+  if (!ClientClass.find) return;
+  const find = ClientClass.find.bind(ClientClass);
+  ClientClass.find = async function findClient(id: string, ...rest: never[]) {
+    const client = await find(id, ...rest);
+    if (client) return client;
+    const request = clientAuthContext();
+    const secret = request ? presentedSecret(request.ctx) : undefined;
+    if (!request || secret === undefined || typeof id !== 'string') return client;
+    // "no such client" must look like "wrong secret": same limits, same argon2 work, same 401
+    if (guard) {
+      const attempt = await guard.begin({ kind: 'client', clientId: id }, request.ctx.ip, { surface: request.surface, log: request.ctx.log });
+      if (!attempt.ok) throw tooManyAttempts(request.ctx, attempt.retryAfterSeconds);
+      await verifier.verifyDummy(secret, id);
+      await attempt.failed();
+    } else {
+      await verifier.verifyDummy(secret, id);
+    }
+    return client;
   };
 }

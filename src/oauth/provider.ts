@@ -29,6 +29,7 @@ import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
 import { installRedirectUriRules } from './redirect-uris.ts';
 import type { CorsPolicy } from '../services/cors.service.ts';
+import type { CredentialGuard } from '../services/rate-limit.service.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 
 /** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
@@ -75,6 +76,11 @@ export interface ProviderDeps {
    * without it every cross-origin request carrying `Origin` is refused.
    */
   cors?: CorsPolicy;
+  /**
+   * Failed-authentication limits on client authentication and the password grant (issue 5;
+   * services/rate-limit.service.ts); none when absent.
+   */
+  guard?: CredentialGuard;
 }
 
 const extras = (client: unknown) => client as CcauthClientExtras;
@@ -149,6 +155,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       resourceIndicators: deps.jwtAccessTokens?.resourceIndicators ?? { enabled: false },
     },
     rotateRefreshToken: true,
+    // Revoking any token destroys its grant, not only its tokens (oidc-provider keeps the grant when an
+    // access token is revoked). Tokens are looked up through their grant (introspection, userinfo,
+    // refresh), so a refresh racing the revocation, which stores its new tokens after the
+    // revocation deleted the grant's rows, cannot leave a live token behind (issue 5 §3; RFC 7009
+    // §2.1 allows revoking the whole grant; README "Security model" → "Concurrency and faults").
+    revokeGrantPolicy: () => true,
     // Genesys semantics (genesys-api.md §4.3; seed 002): a client with the refresh_token grant gets a
     // refresh token from the code flow, whether or not it asked for offline_access.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -194,11 +206,11 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const provider = new Provider(deps.issuer, configuration);
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
-  installClientSecretVerifier(provider.Client, deps.secretVerifier);
+  installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
 
   provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS);
-  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens), PASSWORD_GRANT_PARAMETERS);
+  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard), PASSWORD_GRANT_PARAMETERS);
   provider.registerGrantType(
     'refresh_token',
     createRefreshTokenHandler(provider, {

@@ -24,6 +24,19 @@ export const REDACT_PATHS = [
   'refresh_token',
   'access_token',
   'code',
+  // issue 5 §4: the other names a credential goes by, top level and one level down
+  'code_verifier',
+  'id_token',
+  'token',
+  'secret',
+  'cookie',
+  '*.token',
+  '*.secret',
+  '*.secret_hash',
+  '*.password_hash',
+  '*.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
 ];
 
 export interface LoggerOptions {

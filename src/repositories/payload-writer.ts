@@ -30,8 +30,11 @@ ON CONFLICT (model, id_digest) DO UPDATE SET payload = excluded.payload, grant_i
   user_code = excluded.user_code, client_id = excluded.client_id, account_id = excluded.account_id, expires_at = excluded.expires_at`;
 
 export interface PayloadWriterOptions {
-  /** `postgres` uses a prepared statement on a pool connection; `pglite` goes through knex. */
-  engine: 'postgres' | 'pglite';
+  /**
+   * `postgres` uses a prepared statement on a pool connection; `pglite` goes through knex. Default:
+   * `postgres` when `knex` runs the `pg` client, else `pglite`.
+   */
+  engine?: 'postgres' | 'pglite';
   /** Statements in flight at once (more rows queue and go out together). Default 2. */
   maxInFlight?: number;
   /** Most rows in one statement. Default 100. */
@@ -57,14 +60,38 @@ interface Pending {
 }
 
 interface PgConnection {
-  query(q: { name: string; text: string; values: unknown[] }): Promise<unknown>;
+  query(q: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+let preparedSeq = 0;
+
+/**
+ * Runs a named prepared statement on a connection of knex's pool (PostgreSQL), announcing it with
+ * knex's own `query` / `query-response` / `query-error` events (bindings left out), so query
+ * metrics and statement counts see it like any other query.
+ */
+export async function runPrepared(knex: Knex, q: { name: string; text: string; values: unknown[]; method: string }): Promise<unknown[]> {
+  const pool = knex.client as unknown as { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<unknown> };
+  const event = { __knexQueryUid: `prepared-${++preparedSeq}`, method: q.method, sql: q.text, bindings: [] as unknown[] };
+  const conn = await pool.acquireConnection();
+  try {
+    knex.emit('query', event);
+    const res = await conn.query({ name: q.name, text: q.text, values: q.values });
+    knex.emit('query-response', res, event);
+    return res.rows;
+  } catch (err) {
+    knex.emit('query-error', err, event);
+    throw err;
+  } finally {
+    await pool.releaseConnection(conn);
+  }
 }
 
 /** Creates a writer over `knex` (one per app). */
-export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions): PayloadWriter {
+export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {}): PayloadWriter {
+  const engine = opts.engine ?? ((knex.client as { config?: { client?: unknown } }).config?.client === 'pg' ? 'postgres' : 'pglite');
   const maxInFlight = opts.maxInFlight ?? 2;
   const maxBatch = opts.maxBatch ?? 100;
-  const pool = knex.client as unknown as { acquireConnection(): Promise<PgConnection>; releaseConnection(c: PgConnection): Promise<unknown> };
   const stats: PayloadWriterStats = { rows: 0, statements: 0 };
   let queue: Pending[] = [];
   let inFlight = 0;
@@ -86,16 +113,11 @@ export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions): Pay
     ];
     stats.statements += 1;
     stats.rows += rows.length;
-    if (opts.engine === 'pglite') {
+    if (engine === 'pglite') {
       await knex.raw(BATCH_SQL.replace(/\$\d/g, '?'), values as unknown as readonly Knex.RawBinding[]);
       return;
     }
-    const conn = await pool.acquireConnection();
-    try {
-      await conn.query({ name: STATEMENT_NAME, text: BATCH_SQL, values });
-    } finally {
-      await pool.releaseConnection(conn);
-    }
+    await runPrepared(knex, { name: STATEMENT_NAME, text: BATCH_SQL, values, method: 'insert' });
   }
 
   function pump(): void {

@@ -16,6 +16,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { RedirectUriPolicy } from '../domain/redirect-uri.ts';
 import type { AuditContext } from '../domain/audit-event.ts';
 import type { Client } from '../domain/client.ts';
 import { MAX_SECRET_GRACE_SECONDS, isPublicIntegration, needsRedirectUris } from '../domain/integration.ts';
@@ -97,7 +98,11 @@ export function clientInputFor(i: Integration, ccid: string, redirectUris: strin
 }
 
 /** Builds the activations service; each change runs in one transaction on `deps.knex` (argon2 runs before it opens). */
-export function createActivationsService(deps: { knex: Knex }): ActivationsService {
+/**
+ * `redirectUriPolicy`: the clients service's (services/clients.service.ts
+ * STRICT_REDIRECT_URI_POLICY when absent), so an activation's redirect URIs obey the same rule.
+ */
+export function createActivationsService(deps: { knex: Knex; redirectUriPolicy?: RedirectUriPolicy }): ActivationsService {
   const { knex } = deps;
 
   async function integrationOrThrow(db: Knex, id: string): Promise<Integration> {
@@ -116,7 +121,7 @@ export function createActivationsService(deps: { knex: Knex }): ActivationsServi
         ]);
       }
       // rules + argon2 before the transaction opens (no CPU-bound wait while holding locks)
-      const { draft, clientSecret } = await prepareClient(clientInputFor(integration, input.contactCenterId, redirectUris));
+      const { draft, clientSecret } = await prepareClient(clientInputFor(integration, input.contactCenterId, redirectUris), deps.redirectUriPolicy);
       const activationId = randomUUID();
       const { activation, client, current } = await knex
         .transaction(async (trx) => {

@@ -18,6 +18,8 @@ import { GENESYS_IMPLIED_GRANT_TYPES } from '../domain/client.ts';
 import type { AccessTokenFormat, Client, ClientType } from '../domain/client.ts';
 import type { AuditContext } from '../domain/audit-event.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
+import { redirectUriProblem } from '../domain/redirect-uri.ts';
+import type { RedirectUriPolicy } from '../domain/redirect-uri.ts';
 import { PG_FOREIGN_KEY_VIOLATION, PG_UNIQUE_VIOLATION, isPgError } from '../db/knex.ts';
 import { createClientsRepository } from '../repositories/clients.repository.ts';
 import type { NewClient } from '../repositories/clients.repository.ts';
@@ -70,8 +72,20 @@ function withImpliedGrants(grants: string[]): string[] {
   return out;
 }
 
-function checkRules(c: Pick<Client, 'clientType' | 'authorizedGrantTypes' | 'redirectUris'>): void {
+/**
+ * The redirect URI policy of this deployment (domain/redirect-uri.ts): plain `http` to a non-loopback
+ * host only outside production. The edge schemas apply everything else; the service applies the
+ * whole rule again so that every path that stores a client (ops API, activations, console) is held
+ * to it. Default: the production rule.
+ */
+export const STRICT_REDIRECT_URI_POLICY: RedirectUriPolicy = Object.freeze({ allowPlainHttp: false });
+
+function checkRules(c: Pick<Client, 'clientType' | 'authorizedGrantTypes' | 'redirectUris'>, policy: RedirectUriPolicy): void {
   const issues = [];
+  c.redirectUris.forEach((uri, i) => {
+    const problem = redirectUriProblem(uri, policy);
+    if (problem) issues.push({ field: `data.redirectURIs.${i}`, message: problem });
+  });
   const needsRedirect = c.authorizedGrantTypes.includes('authorization_code') || c.authorizedGrantTypes.includes('implicit');
   if (needsRedirect && c.redirectUris.length === 0) {
     issues.push({ field: 'data.redirectURIs', message: 'at least one redirect URI is required for the authorization_code grant' });
@@ -79,7 +93,7 @@ function checkRules(c: Pick<Client, 'clientType' | 'authorizedGrantTypes' | 'red
   if (c.clientType === 'PUBLIC' && c.authorizedGrantTypes.includes('client_credentials')) {
     issues.push({ field: 'data.authorizedGrantTypes', message: 'a PUBLIC client cannot use client_credentials (RFC 6749 §4.4)' });
   }
-  if (issues.length) throw new AppError('validation', 'validation failed', issues);
+  if (issues.length) throw new AppError('validation', `validation failed: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
 }
 
 /**
@@ -106,7 +120,7 @@ export interface PreparedClient {
  * database access, so callers hash before opening their transaction.
  * @throws AppError validation
  */
-export async function prepareClient(input: ClientInput): Promise<PreparedClient> {
+export async function prepareClient(input: ClientInput, policy: RedirectUriPolicy = STRICT_REDIRECT_URI_POLICY): Promise<PreparedClient> {
   let clientSecret: string | undefined;
   if (input.clientType === 'CONFIDENTIAL') {
     clientSecret = input.clientSecret ? input.clientSecret : generateSecret();
@@ -133,7 +147,7 @@ export async function prepareClient(input: ClientInput): Promise<PreparedClient>
     accessTokenFormat: input.accessTokenFormat,
     enabled: true,
   };
-  checkRules(draft);
+  checkRules(draft, policy);
   if (clientSecret) draft.secretHash = await hashSecret(clientSecret);
   return { draft, clientSecret };
 }
@@ -147,11 +161,16 @@ export async function newClientSecret(): Promise<{ secret: string; hash: string 
   return { secret, hash: await hashSecret(secret) };
 }
 
-export function createClientsService(deps: { knex: Knex }): ClientsService {
+/**
+ * Builds the clients service. `redirectUriPolicy`: see {@link STRICT_REDIRECT_URI_POLICY} (app.ts
+ * passes `allowPlainHttp: NODE_ENV !== 'production'`).
+ */
+export function createClientsService(deps: { knex: Knex; redirectUriPolicy?: RedirectUriPolicy }): ClientsService {
   const { knex } = deps;
+  const policy = deps.redirectUriPolicy ?? STRICT_REDIRECT_URI_POLICY;
   return {
     async create(input, who) {
-      const { draft, clientSecret } = await prepareClient(input);
+      const { draft, clientSecret } = await prepareClient(input, policy);
       const client = await knex
         .transaction(async (trx) => {
           const repo = createClientsRepository(trx);
@@ -213,7 +232,7 @@ export function createClientsService(deps: { knex: Knex }): ClientsService {
             pkceRequired: patch.pkceRequired ?? current.pkceRequired,
             accessTokenFormat: patch.accessTokenFormat ?? current.accessTokenFormat,
           };
-          checkRules(next);
+          checkRules(next, policy);
           await repo.update(next);
           await recordAudit(trx, who, {
             action: 'client.updated',

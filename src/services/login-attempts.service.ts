@@ -3,8 +3,11 @@
  * OWASP Authentication Cheat Sheet, "Account lockout"). The policy:
  *
  * - Failures are counted per canonical login name (`domain\user` with the domain lowercased and the
- *   user in canonical form, or the bare name), whether or not such a user exists, so the lock
- *   reveals nothing about which names are real.
+ *   user in canonical form, or the bare name) and source address, whether or not such a user
+ *   exists, so the lock reveals nothing about which names are real. Keyed by the address too, a
+ *   flood from one address locks that address out, not the owner elsewhere (issue 5; the per-name
+ *   and per-address limits on top are in rate-limit.service.ts). Without an address (older
+ *   callers) the count is per name alone.
  * - Every `maxFailures`-th consecutive failure locks the name: the k-th lock lasts
  *   `lockoutSeconds × 2^(k−1)` seconds, capped at `lockoutMaxSeconds`. A lock is therefore always
  *   time-bounded: a flood of wrong passwords can delay the owner, never lock them out for good.
@@ -55,17 +58,20 @@ export function loginKey(login: string, tenant?: string): string {
 }
 
 const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest('base64url');
+/** The row key: digest of the canonical name, or of name + NUL + address when an address is given. */
+const rowKey = (login: string, tenant: string | undefined, address: string | undefined) =>
+  digest(address === undefined ? loginKey(login, tenant) : `${loginKey(login, tenant)}\0${address}`);
 
 /** The lockout of the login page (see the module comment for the policy). */
 export interface LoginAttemptsService {
   /** The policy in force. */
   readonly policy: LoginLockoutPolicy;
-  /** Seconds until `login` may try again; 0 when it may try now. */
-  lockedForSeconds(login: string, tenant?: string): Promise<number>;
+  /** Seconds until `login` (from `address`, when given) may try again; 0 when it may try now. */
+  lockedForSeconds(login: string, tenant?: string, address?: string): Promise<number>;
   /** Counts a failure; returns the seconds of the lock it started, or 0 when it started none. */
-  recordFailure(login: string, tenant?: string): Promise<number>;
-  /** Forgets the failures of `login` after a successful sign-in. */
-  recordSuccess(login: string, tenant?: string): Promise<void>;
+  recordFailure(login: string, tenant?: string, address?: string): Promise<number>;
+  /** Forgets the failures of `login` (from `address`, when given) after a successful sign-in. */
+  recordSuccess(login: string, tenant?: string, address?: string): Promise<void>;
 }
 
 /**
@@ -94,19 +100,19 @@ export function createLoginAttemptsService(deps: {
 
   return {
     policy,
-    async lockedForSeconds(login, tenant) {
-      return deps.repo.lockedForSeconds(digest(loginKey(login, tenant)));
+    async lockedForSeconds(login, tenant, address) {
+      return deps.repo.lockedForSeconds(rowKey(login, tenant, address));
     },
-    async recordFailure(login, tenant) {
-      const key = digest(loginKey(login, tenant));
+    async recordFailure(login, tenant, address) {
+      const key = rowKey(login, tenant, address);
       const failures = await deps.repo.recordFailure(key, policy.lockoutMaxSeconds);
       const seconds = lockDurationSeconds(policy, failures);
       if (seconds > 0) await deps.repo.lock(key, seconds);
       await maybePurge();
       return seconds;
     },
-    async recordSuccess(login, tenant) {
-      await deps.repo.clear(digest(loginKey(login, tenant)));
+    async recordSuccess(login, tenant, address) {
+      await deps.repo.clear(rowKey(login, tenant, address));
     },
   };
 }

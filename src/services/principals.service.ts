@@ -5,7 +5,9 @@
  * - `domain\user` (or `user` plus a separate tenant) is a contact-center user: `domain` is one of
  *   the contact center's `domains`, `user` is matched in canonical form (NFC, case-folded).
  * Unknown users are verified against a dummy hash, so "no such user" and "wrong password" take the
- * same time and give the same answer.
+ * same time and give the same answer. With `slots`, every password hash runs in one of the bounded
+ * hash slots shared with client-secret verification (oauth/client-auth.ts), so a flood of
+ * password guesses cannot run more than N argon2 computations at once (issue 5).
  */
 import type { Knex } from 'knex';
 import { canonicalDomain } from '../domain/environment.ts';
@@ -13,6 +15,7 @@ import { OPS_ACCOUNT_ID, USER_ACCOUNT_PREFIX, canonicalUsername } from '../domai
 import type { UserWithContext } from '../domain/user.ts';
 import { createUsersRepository } from '../repositories/users.repository.ts';
 import { verifyAgainstDummy, verifySecret } from '../security/passwords.ts';
+import { isStorableText } from '../domain/text.ts';
 import type { OpsCredentials } from './ops-credentials.service.ts';
 
 /** An authenticated resource owner. */
@@ -35,24 +38,34 @@ export interface PrincipalsService {
   findByAccountId(accountId: string): Promise<Principal | undefined>;
 }
 
-export function createPrincipalsService(deps: { knex: Knex; ops: OpsCredentials }): PrincipalsService {
+/**
+ * Builds the service.
+ * @param deps.slots runs a hash computation in a bounded slot (SecretVerifier.withSlot); unbounded when absent
+ */
+export function createPrincipalsService(deps: { knex: Knex; ops: OpsCredentials; slots?: <T>(fn: () => Promise<T>, lane: string) => Promise<T> }): PrincipalsService {
   const users = createUsersRepository(deps.knex);
+  const slots = deps.slots;
   return {
     async authenticate(login, password, tenant) {
       if (typeof login !== 'string' || typeof password !== 'string' || login.length > 512 || password.length > 1024) {
         return undefined;
       }
       const parts = splitLogin(login, tenant);
+      // one fair-queue lane per login name: a flood for one name waits behind itself
+      const lane = `u:${parts ? `${parts.domain}\\${parts.username.toLowerCase()}` : login.toLowerCase()}`;
+      const slot = <T>(fn: () => Promise<T>): Promise<T> => (slots ? slots(fn, lane) : fn());
       if (!parts) {
-        const ok = await deps.ops.verify(login, password);
+        const ok = await slot(() => deps.ops.verify(login, password));
         return ok ? { kind: 'ops', accountId: OPS_ACCOUNT_ID, username: deps.ops.username } : undefined;
       }
-      const found = await users.findForLogin(parts.domain, canonicalUsername(parts.username));
+      // U+0000 or an unpaired surrogate cannot be looked up in PostgreSQL: an unknown user, not a 500
+      const lookup = isStorableText(parts.domain) && isStorableText(parts.username);
+      const found = lookup ? await users.findForLogin(parts.domain, canonicalUsername(parts.username)) : undefined;
       if (!found) {
-        await verifyAgainstDummy(password);
+        await slot(() => verifyAgainstDummy(password));
         return undefined;
       }
-      const ok = await verifySecret(found.passwordHash, password);
+      const ok = await slot(() => verifySecret(found.passwordHash, password));
       if (!ok || !found.enabled) return undefined;
       const { passwordHash: _h, ...user } = found;
       return { kind: 'user', accountId: `${USER_ACCOUNT_PREFIX}${user.id}`, user };

@@ -27,10 +27,23 @@ export interface TestApp {
 
 export const OPS = { username: 'ops', password: 'ops' } as const;
 
+/**
+ * Failed-authentication limits for tests (README "Security model"): every test file sends all its
+ * requests from one address, so the production numbers would trip files that test many failures.
+ * test/security/brute-force.test.ts passes small values instead; the login-name lockout
+ * (LOGIN_*) keeps its production defaults.
+ */
+export const RELAXED_RATE_LIMITS: Readonly<Record<string, string>> = Object.freeze({
+  RATE_LIMIT_CLIENT_ADDRESS_FAILURES: '100000',
+  RATE_LIMIT_CLIENT_FAILURES: '100000',
+  RATE_LIMIT_USER_FAILURES: '100000',
+  RATE_LIMIT_ADDRESS_FAILURES: '100000',
+});
+
 /** Starts an app; `env` overrides configuration variables. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', PUBLIC_URL: 'http://ccauth.test', ...env });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'debug', PUBLIC_URL: 'http://ccauth.test', ...RELAXED_RATE_LIMITS, ...env });
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk, _enc, cb) {
@@ -49,6 +62,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     request,
     logs: () => lines,
     async close() {
+      await ccauth.securityEvents.flush(); // background audit rows of security events
       ccauth.stop();
       await db.close();
     },

@@ -8,6 +8,10 @@
  *
  * 401 answers carry `WWW-Authenticate` and a body with both the Genesys envelope (code 20) and
  * Spring's `{"error":"Unauthorized","error_description":"Bad credentials"}` that Genesys scripts see.
+ *
+ * With an {@link OpsBasicCheck} (issue 5; http/middleware/rate-limit.ts), Basic failures are
+ * limited per login name, per (name, address) and per address, and recorded as `ops_auth_failed`
+ * security events; over a limit the answer is 429 with `Retry-After` and the Genesys envelope.
  */
 import type { Context, Next } from 'koa';
 import { ROLE_INTERNAL_CLIENT } from '../../domain/client.ts';
@@ -15,6 +19,9 @@ import { OPS_ACCOUNT_ID } from '../../domain/user.ts';
 import type { TokenLookup } from '../../oauth/token-lookup.ts';
 import type { OpsCredentials } from '../../services/ops-credentials.service.ts';
 import { parseBasic, parseBearer } from './credentials.ts';
+import { tooManyAttemptsEnvelope } from './rate-limit.ts';
+import type { OpsBasicCheck } from './rate-limit.ts';
+import type { AuthSurface } from '../../services/security-events.service.ts';
 
 export const REALM = 'ccauth';
 
@@ -42,12 +49,33 @@ function forbidden(ctx: Context): void {
   ctx.body = { status: { code: 3, message: 'the token does not grant access to this API' } };
 }
 
-/** HTTP Basic with the ops credentials. */
-export function requireOps(ops: OpsCredentials) {
+/**
+ * Checks presented Basic credentials: with `check`, as a limited attempt (a refusal answers 429
+ * here and returns 'refused'); without, a plain verification logged on failure.
+ */
+async function verifyBasic(ctx: Context, ops: OpsCredentials, creds: { username: string; password: string }, surface: AuthSurface, check?: OpsBasicCheck): Promise<'ok' | 'bad' | 'refused'> {
+  if (!check) {
+    if (await ops.verify(creds.username, creds.password)) return 'ok';
+    ctx.log?.warn({ event: 'ops_auth_failed', ip: ctx.ip }, 'ops authentication failed');
+    return 'bad';
+  }
+  const r = await check(ctx, creds, surface);
+  if (r.ok) return 'ok';
+  if (r.refused) {
+    tooManyAttemptsEnvelope(ctx, r.refused.retryAfterSeconds);
+    return 'refused';
+  }
+  return 'bad';
+}
+
+/** HTTP Basic with the ops credentials; with `check`, failures are limited (see the module comment). */
+export function requireOps(ops: OpsCredentials, check?: OpsBasicCheck) {
   return async function opsAuth(ctx: Context, next: Next): Promise<void> {
     const creds = parseBasic(ctx.get('authorization'));
-    if (!creds || !(await ops.verify(creds.username, creds.password))) {
-      ctx.log?.warn({ event: 'ops_auth_failed', ip: ctx.ip }, 'ops authentication failed');
+    const outcome = creds ? await verifyBasic(ctx, ops, creds, 'ops_api', check) : 'bad';
+    if (outcome === 'refused') return;
+    if (!creds || outcome !== 'ok') {
+      if (!creds) ctx.log?.warn({ event: 'ops_auth_failed', ip: ctx.ip }, 'ops authentication failed');
       return unauthorized(ctx, `Basic realm="${REALM}", charset="UTF-8"`);
     }
     ctx.state.admin = { kind: 'ops-basic', name: creds.username } satisfies AdminPrincipal;
@@ -55,16 +83,15 @@ export function requireOps(ops: OpsCredentials) {
   };
 }
 
-/** Ops Basic credentials or an admin Bearer token. */
-export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup) {
+/** Ops Basic credentials or an admin Bearer token; with `check`, Basic failures are limited. */
+export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup, check?: OpsBasicCheck) {
   return async function adminAuth(ctx: Context, next: Next): Promise<void> {
     const header = ctx.get('authorization');
     const creds = parseBasic(header);
     if (creds) {
-      if (!(await ops.verify(creds.username, creds.password))) {
-        ctx.log?.warn({ event: 'ops_auth_failed', ip: ctx.ip }, 'ops authentication failed');
-        return unauthorized(ctx, `Basic realm="${REALM}", charset="UTF-8"`);
-      }
+      const outcome = await verifyBasic(ctx, ops, creds, 'environment_api', check);
+      if (outcome === 'refused') return;
+      if (outcome !== 'ok') return unauthorized(ctx, `Basic realm="${REALM}", charset="UTF-8"`);
       ctx.state.admin = { kind: 'ops-basic', name: creds.username } satisfies AdminPrincipal;
       return next();
     }

@@ -2,11 +2,15 @@
  * The one middleware that turns errors into Genesys envelopes on the admin APIs (design.md §5.2):
  * AppError → its HTTP status and `status.code`; koa/body-parser HTTP errors (400, 413, 415) →
  * envelopes with matching codes; anything else → 500 with code 4 and a generic message, logged with
- * its stack but never shown. A database outage becomes 503.
+ * its stack but never shown. A database outage becomes 503. A value PostgreSQL refuses as data
+ * (SQLSTATE class 22 "data exception", e.g. U+0000 in text, or 54000 "index row size exceeds the
+ * maximum") becomes 400 code 2: the edge schemas should have refused it (logged as a warning, since
+ * it means a validation gap), and the statement's transaction is rolled back, so nothing is stored.
  */
 import type { Context, Next } from 'koa';
 import { AppError } from '../../errors/app-error.ts';
 import type { ErrorCode } from '../../errors/app-error.ts';
+import { isDatabaseUnavailable } from '../../db/errors.ts';
 
 function fromHttpError(err: { status?: number; statusCode?: number; expose?: boolean; message?: string }): AppError | undefined {
   const status = err.status ?? err.statusCode;
@@ -17,15 +21,10 @@ function fromHttpError(err: { status?: number; statusCode?: number; expose?: boo
   return new AppError(code, message);
 }
 
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; name?: string };
-  return (
-    e?.name === 'KnexTimeoutError' ||
-    e?.code === 'ECONNREFUSED' ||
-    e?.code === '57P01' || // admin_shutdown
-    e?.code === '57P03' || // cannot_connect_now
-    /Connection terminated|connect ECONNREFUSED/.test(e?.message ?? '')
-  );
+/** SQLSTATEs of values the database refuses as data (PostgreSQL Appendix A): class 22, and 54000. */
+function isRefusedValue(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22[0-9A-Z]{3}|54000)$/.test(code);
 }
 
 /** Error-to-envelope middleware; mount it first on the admin routers. */
@@ -35,6 +34,10 @@ export async function envelopeErrors(ctx: Context, next: Next): Promise<void> {
   } catch (err) {
     let appErr = err instanceof AppError ? err : fromHttpError(err as never);
     if (!appErr && isDatabaseUnavailable(err)) appErr = new AppError('unavailable', 'service temporarily unavailable; retry shortly');
+    if (!appErr && isRefusedValue(err)) {
+      ctx.log?.warn({ err }, 'the database refused a request value (validation gap)');
+      appErr = new AppError('invalid_parameter', 'a value in the request cannot be stored (invalid characters or too large)');
+    }
     if (!appErr) {
       ctx.log?.error({ err }, 'unhandled error');
       appErr = new AppError('internal', 'internal error');

@@ -3,13 +3,20 @@
  * contact center"). `domains` may be an array or a single string (the seed writes one value).
  */
 import { z } from 'zod';
-import { DEFAULT_CONTACT_CENTER_AUTH, canonicalDomain, isValidDomain } from '../../domain/environment.ts';
+import { DEFAULT_CONTACT_CENTER_AUTH, canonicalDomain, domainProblem } from '../../domain/environment.ts';
 import { fields } from '../validate.ts';
 
-/** One login domain; returned canonical (NFC, lowercase). */
+/**
+ * One login domain; returned canonical ({@link canonicalDomain}: NFKC, invisible characters removed,
+ * case folded). Refused ({@link domainProblem}): `.`, `\`, `/`, whitespace, control or invisible
+ * characters, mixed Latin/Greek/Cyrillic letters, more than 64 characters.
+ */
 export const domainSchema = z
   .string({ error: 'must be a string' })
-  .refine((d) => isValidDomain(canonicalDomain(d)), 'must be 1-64 characters without ".", "\\", "/" or whitespace')
+  .superRefine((d, ctx) => {
+    const problem = domainProblem(d);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
   .transform(canonicalDomain);
 
 /** `domains`: an array of domains, or one domain as a string. */

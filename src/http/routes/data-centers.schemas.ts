@@ -12,8 +12,8 @@ export const entryPointSchema = z
   .trim()
   .max(2048, 'must be at most 2048 characters')
   .superRefine((s, ctx) => {
-    if (/[\p{Cc}\s]/u.test(s)) {
-      ctx.addIssue({ code: 'custom', message: 'must not contain spaces or control characters' });
+    if (/[\p{Cc}\p{Cs}\s]/u.test(s)) {
+      ctx.addIssue({ code: 'custom', message: 'must not contain spaces, control characters or unpaired surrogates' });
       return;
     }
     let u: URL;

@@ -21,7 +21,7 @@ export const ENVIRONMENT_DEFAULTS = Object.freeze({
 /** A region path: `/` (all regions) or `/usw1`, `/USW1`; 1-128 characters, no whitespace. */
 export const regionPath = z
   .string({ error: 'must be a region path such as / or /usw1' })
-  .regex(/^\/[^\s\p{Cc}]{0,127}$/u, 'must be a region path such as / or /usw1 (starts with /, at most 128 characters, no spaces)');
+  .regex(/^\/[^\s\p{Cc}\p{Cs}]{0,127}$/u, 'must be a region path such as / or /usw1 (starts with /, at most 128 characters, no spaces)');
 
 /**
  * A boolean that Genesys scripts may also send as the string `"true"` / `"false"` (any case),
@@ -37,7 +37,7 @@ const host = z
   .trim()
   .min(1, 'must not be empty')
   .max(255, 'must be at most 255 characters')
-  .regex(/^[^\s\p{Cc}/\\?#@]+$/u, 'must be a host name or IP address');
+  .regex(/^[^\s\p{Cc}\p{Cs}/\\?#@]+$/u, 'must be a host name or IP address');
 const port = z.number({ error: 'must be a TCP port number' }).int('must be a whole number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535');
 const timeoutSeconds = z
   .number({ error: 'must be a number of seconds' })
@@ -62,10 +62,7 @@ export const configServerSchema = z
 
 const common = {
   username: fields.text(255),
-  password: z
-    .string({ error: 'must be a string' })
-    .max(1024, 'must be at most 1024 characters')
-    .refine((s) => !s.includes('\u0000'), 'must not contain NUL characters'),
+  password: fields.storableText(1024),
   connectionProtocol: z.string({ error: 'must be a string' }).regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'must be a protocol name such as addp'),
   localTimeout: timeoutSeconds,
   remoteTimeout: timeoutSeconds,

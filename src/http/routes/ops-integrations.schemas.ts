@@ -18,7 +18,7 @@ const scopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/, 'must b
 
 const common = {
   name: fields.text(255),
-  description: z.string().max(2000, 'must be at most 2000 characters'),
+  description: fields.storableText(2000),
   authorizedGrantTypes: z.array(grantType).min(1, 'at least one grant type is required').max(10),
   scope: z.array(scopeToken).min(1, 'at least one scope is required').max(100),
   clientAuthMethods: z.array(authMethod).min(1, 'at least one client authentication method is required').max(3),
@@ -82,4 +82,4 @@ export const rotateSecretBody = z
   .optional();
 
 /** `GET /auth/v3/ops/integrations?q=`: the search text, at most 200 characters. */
-export const listIntegrationsQuery = z.object({ q: z.string().max(200, 'must be at most 200 characters').optional() });
+export const listIntegrationsQuery = z.object({ q: fields.storableText(200).optional() });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MAX_SETTING_VALUE_BYTES, SETTING_NAME_PATTERN } from '../../domain/environment.ts';
+import { UNSTORABLE_TEXT_MESSAGE, isStorableText } from '../../domain/text.ts';
 import { booleanish, regionPath } from './environments.schemas.ts';
 
 /** A setting name: 1-128 characters `[A-Za-z0-9._-]`. */
@@ -17,7 +18,7 @@ export const putSettingBody = z.object({
     value: z
       .string({ error: 'must be a string' })
       .refine((v) => Buffer.byteLength(v, 'utf8') <= MAX_SETTING_VALUE_BYTES, `must be at most ${MAX_SETTING_VALUE_BYTES} bytes`)
-      .refine((v) => !v.includes('\u0000'), 'must not contain NUL characters'),
+      .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
     location: regionPath.default('/'),
     shared: booleanish.default(false),
   }),

@@ -3,17 +3,20 @@
  *
  * GET renders the form for the interaction named by `?uid=` (it must be the one bound to this
  * browser). POST checks the per-interaction CSRF token (403 page when missing or wrong), the
- * lockout (README "Signing in"), then `principals.authenticate(login, password, tenant)`; every
- * outcome but a refused CSRF token answers 303: to oidc-provider's resume URL on success (with
- * consent implied for internal clients), else back to the form with an error code. A wrong
- * password and an unknown user get the same message.
+ * failed-authentication limits (README "Signing in", "Security model"), then
+ * `principals.authenticate(login, password, tenant)`: to oidc-provider's resume URL on success
+ * (303, consent implied for internal clients), else back to the form with an error code (303). A
+ * wrong password and an unknown user get the same message. Limits (services/rate-limit.service.ts):
+ * a locked (name, address) pair answers 303 to the form with `error=locked` and `Retry-After`; a
+ * name or an address over its limit answers 429 with the form and the same message, and
+ * `Retry-After` (seconds).
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { PrincipalsService } from '../../services/principals.service.ts';
-import type { LoginAttemptsService } from '../../services/login-attempts.service.ts';
+import type { CredentialGuard } from '../../services/rate-limit.service.ts';
 import type { CsrfTokens } from '../csrf.ts';
 import {
   SIGN_IN_PATH,
@@ -42,12 +45,12 @@ export const SIGN_IN_ERRORS = {
   missing: 'Enter your username and password.',
 } as const;
 
-/** What the login routes need; `attempts` enforces the lockout, `csrf` the form tokens. */
+/** What the login routes need; `guard` enforces the failed-attempt limits, `csrf` the form tokens. */
 export interface SignInDeps {
   /** The live provider (it is rebuilt when signing keys change; read it per request). */
   getProvider: () => Provider;
   principals: PrincipalsService;
-  attempts: LoginAttemptsService;
+  guard: CredentialGuard;
   csrf: CsrfTokens;
 }
 
@@ -117,20 +120,45 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const tenant = hideTenantOf(interaction) ? undefined : field(body, 'tenant').trim() || undefined;
     if (!login || !password) return seeOther(ctx, signInPath(uid, 'missing'));
 
-    if ((await deps.attempts.lockedForSeconds(login, tenant)) > 0) {
-      ctx.log.info({ event: 'login_refused_locked', client_id: client.clientId }, 'sign-in refused: login name locked');
-      return seeOther(ctx, signInPath(uid, 'locked'));
+    const attempt = await deps.guard.begin({ kind: 'user', login, tenant }, ctx.ip, { surface: 'sign_in', log: ctx.log, clientId: client.clientId });
+    if (!attempt.ok) {
+      ctx.set('Retry-After', String(attempt.retryAfterSeconds));
+      // this name from this address is locked: back to the form (README "Signing in")
+      if (attempt.limiter === 'user_addr') return seeOther(ctx, signInPath(uid, 'locked'));
+      // the name (from unknown addresses) or this address is over its limit: 429 with the form
+      const nonce = nonceOf(ctx);
+      setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? ''))] });
+      return sendPage(
+        ctx,
+        429,
+        signInPage({
+          nonce,
+          uid,
+          csrf: deps.csrf.issue('sign-in', uid),
+          action: SIGN_IN_PATH,
+          cancelUrl: abortPath(uid),
+          clientName: client.name,
+          hideTenant: hideTenantOf(interaction),
+          error: SIGN_IN_ERRORS.locked,
+        }),
+      );
     }
 
-    const principal = await deps.principals.authenticate(login, password, tenant);
+    let principal: Awaited<ReturnType<PrincipalsService['authenticate']>>;
+    try {
+      principal = await deps.principals.authenticate(login, password, tenant);
+    } catch (err) {
+      await attempt.cancel();
+      throw err;
+    }
     // a client bound to contact centers accepts only their users (as the password grant does)
     const outside = principal?.kind === 'user' && client.contactCenterIds.length > 0 && !client.contactCenterIds.includes(principal.user.ccid);
     if (!principal || outside) {
-      const lockedFor = await deps.attempts.recordFailure(login, tenant);
-      ctx.log.info({ event: 'login_failed', client_id: client.clientId, locked_for_seconds: lockedFor }, 'sign-in failed');
-      return seeOther(ctx, signInPath(uid, lockedFor > 0 ? 'locked' : 'credentials'));
+      const { lockedForSeconds } = await attempt.failed();
+      if (lockedForSeconds > 0) ctx.set('Retry-After', String(lockedForSeconds));
+      return seeOther(ctx, signInPath(uid, lockedForSeconds > 0 ? 'locked' : 'credentials'));
     }
-    await deps.attempts.recordSuccess(login, tenant);
+    await attempt.succeeded();
 
     const accountId = principal.accountId;
     const consent = client.internal ? { consent: { grantId: await approveGrant(deps.getProvider(), interaction, accountId, client.clientId) } } : {};

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, usernameProblem } from '../../domain/user.ts';
+import { isStorableText } from '../../domain/text.ts';
 
 /** Most properties one user may carry. */
 export const MAX_USER_PROPERTIES = 100;
@@ -19,17 +20,26 @@ const UNSTORABLE = /[\p{Cc}\p{Cs}]/u;
 const storable = (s: string): boolean => !UNSTORABLE.test(s);
 const NO_CONTROL = 'must not contain control characters or unpaired surrogates';
 
-/** A username: trimmed, 1-255 characters, no `\`, no control characters. */
+/**
+ * A username: trimmed, then {@link usernameProblem}: 1-255 characters, no `\`, no control,
+ * invisible or bidirectional formatting characters, no mix of Latin/Greek/Cyrillic letters.
+ * Stored as given (display form) plus its canonical form (uniqueness and login).
+ */
 export const usernameSchema = z.string({ error: 'must be a string' }).trim().superRefine((s, ctx) => {
   const problem = usernameProblem(s);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/** A password: 8-1024 characters, any content (it is only ever hashed). */
+/**
+ * A password: 8-1024 characters of RFC 6749 Appendix A `UNICODECHARNOCRLF` (any Unicode character
+ * but control characters other than TAB, and no unpaired surrogates), so that it can be sent as the
+ * password grant's `password` parameter and typed on the sign-in page. It is only ever hashed.
+ */
 export const passwordSchema = z
   .string({ error: 'must be a string' })
   .min(PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters`)
-  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`);
+  .max(PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters`)
+  .refine((s) => !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(s) && isStorableText(s), 'must not contain control characters (other than tab) or unpaired surrogates');
 
 /** First or last name: trimmed, at most 255 characters; empty or null means "none". */
 const personName = z

@@ -8,7 +8,11 @@
  * linked to it, so introspection, userinfo and refresh find them.
  *
  * Errors: `invalid_request` (missing username/password), `invalid_grant` "Bad credentials" (wrong
- * username or password, disabled user, user outside the client's contact centers), `invalid_scope`.
+ * username or password, disabled user, user outside the client's contact centers), `invalid_scope`,
+ * and 429 `invalid_request` "too many failed attempts; retry later" with `Retry-After` when the
+ * login name or the address is over a failed-authentication limit (RFC 6749 §4.3.2 "MUST protect
+ * the endpoint against brute force attacks"; services/rate-limit.service.ts). Every failure counts
+ * and is a `login_failed` security event; a success resets the (name, address) count.
  */
 import { errors } from 'oidc-provider';
 import type Provider from 'oidc-provider';
@@ -17,6 +21,8 @@ import type { PrincipalsService } from '../../services/principals.service.ts';
 import type { CcauthClientExtras } from '../client-metadata.ts';
 import { resolveGrantedScope } from '../scopes.ts';
 import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
+import type { CredentialGuard } from '../../services/rate-limit.service.ts';
+import { tooManyAttempts } from '../client-auth.ts';
 
 export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tenant'];
 
@@ -24,8 +30,9 @@ export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tena
  * Creates the handler bound to `provider` and the principals service. With `jwt`, a jwt-format
  * client gets an RFC 9068 JWT access token for the API resource (`sub` = account id); its refresh
  * token carries that resource, so refreshing also yields JWTs. Opaque clients are unaffected.
+ * With `guard`, failed attempts are limited (see the module comment).
  */
-export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens) {
+export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens, guard?: CredentialGuard) {
   return async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const params = ctx.oidc.params as Record<string, string | undefined>;
     const { username, password } = params;
@@ -36,13 +43,25 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
     const extras = client as unknown as CcauthClientExtras;
     const scope = resolveGrantedScope(extras, params.scope);
 
-    const principal = await principals.authenticate(username, password, params.tenant);
+    const attempt = guard
+      ? await guard.begin({ kind: 'user', login: username, tenant: params.tenant }, ctx.ip, { surface: 'password_grant', log: ctx.log, clientId: client.clientId })
+      : undefined;
+    if (attempt && !attempt.ok) throw tooManyAttempts(ctx, attempt.retryAfterSeconds);
+    let principal: Awaited<ReturnType<PrincipalsService['authenticate']>>;
+    try {
+      principal = await principals.authenticate(username, password, params.tenant);
+    } catch (err) {
+      await attempt?.cancel();
+      throw err;
+    }
     const bound = extras.ccauth_contact_center_ids ?? [];
     if (!principal || (principal.kind === 'user' && bound.length > 0 && !bound.includes(principal.user.ccid))) {
+      await attempt?.failed();
       const err = new errors.InvalidGrant('resource owner authentication failed');
       err.error_description = 'Bad credentials';
       throw err;
     }
+    await attempt?.succeeded();
 
     const grant = new provider.Grant({ accountId: principal.accountId, clientId: client.clientId });
     const withRefresh = client.grantTypeAllowed('refresh_token');

@@ -12,8 +12,9 @@ describe('canonicalUsername', () => {
     expect(canonicalUsername('JOSE\u0301')).toBe('jos\u00e9');
   });
 
-  it('does not trim (trimming happens at the edge)', () => {
-    expect(canonicalUsername(' a ')).toBe(' a ');
+  it('trims and collapses white space (a trailing space is not another account)', () => {
+    expect(canonicalUsername(' a ')).toBe('a');
+    expect(canonicalUsername('a \u00a0\u3000 b')).toBe('a b');
   });
 });
 
