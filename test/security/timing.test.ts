@@ -5,7 +5,7 @@
  * of each pair verify one argon2 hash (a dummy one for the unknown side).
  *
  * This is a behaviour test, not a benchmark: a bounded, interleaved sample, compared by median
- * with a tolerant threshold (35 %). Without the dummy hash the unknown side answers in a few
+ * with a tolerant threshold (60 %). Without the dummy hash the unknown side answers in a few
  * milliseconds against tens for the other, far outside it. Both sides look the client up the same
  * way (the client metadata cache holds unknown ids too, after the warm-up).
  */
@@ -18,7 +18,9 @@ import type { TestApp } from '../helpers/test-app.ts';
 const TOKEN = '/auth/v3/oauth/token';
 const PASSWORD = 'Timing-Password-1';
 const SAMPLES = 25;
-const TOLERANCE = 0.35;
+// Without the dummy hash the two sides were measured 76-85 % apart; with it, 4-20 % on a quiet
+// machine and up to 36 % on a 2-core machine at load 10. 60 % keeps the test meaningful and stable.
+const TOLERANCE = 0.6;
 
 let t: TestApp;
 let client: { clientId: string; secret: string };
