@@ -114,6 +114,8 @@ async function main(): Promise<void> {
     // unread in the socket buffer (its client would see ECONNRESET for a request it sent).
     net.Server.prototype.close.call(server, async () => {
       clearInterval(sweep);
+      // audit rows for failures are written in the background: let them land first
+      await ccauth.securityEvents.flush().catch(() => {});
       await db.close().catch(() => {});
       logger.info('stopped');
       await new Promise<void>((resolve) => logger.flush(() => resolve()));

@@ -6,7 +6,8 @@
  * rewritten and koa's `request.protocol`/`request.host` are fixed, because koa only reads
  * `X-Forwarded-Proto` when TRUST_PROXY is set: without this, an https PUBLIC_URL behind a
  * TLS-terminating proxy would be advertised as http. `X-Forwarded-For` is dropped unless
- * TRUST_PROXY is set (then koa's `ctx.ip` is the first address in it).
+ * TRUST_PROXY is set (then koa's `ctx.ip` is the last address in it, the one the nearest proxy
+ * appended: `maxIpsCount: 1`).
  */
 import type { Context, Next } from 'koa';
 
