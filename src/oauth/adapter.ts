@@ -13,6 +13,8 @@ import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Knex } from 'knex';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
+import { createPayloadReader } from '../repositories/payload-reader.ts';
+import { createPayloadWriter } from '../repositories/payload-writer.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
 import { digestToken } from '../security/tokens.ts';
 
@@ -46,6 +48,9 @@ function restore(model: string, id: string, row: PayloadRow | undefined, graceMs
 export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { refreshGraceSeconds?: number } = {}) {
   const graceMs = (opts.refreshGraceSeconds ?? 0) * 1000;
   const repo = createOidcPayloadsRepository(knex);
+  // token-path reads and writes go out batched under load (one statement for concurrent requests)
+  const writer = createPayloadWriter(knex);
+  const reader = createPayloadReader(knex);
 
   return class PostgresAdapter implements Adapter {
     readonly model: string;
@@ -56,7 +61,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed through the ops API');
       const { jti: _jti, ...stored } = payload;
-      await repo.upsert({
+      await writer.upsert({
         model: this.model,
         idDigest: digestToken(id),
         payload: stored as Record<string, unknown>,
@@ -71,7 +76,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findClientMetadata(id);
-      return restore(this.model, id, await repo.find(this.model, digestToken(id)), graceMs);
+      return restore(this.model, id, await reader.find(this.model, digestToken(id)), graceMs);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
