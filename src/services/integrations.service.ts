@@ -23,18 +23,8 @@ import { createIntegrationsRepository } from '../repositories/integrations.repos
 import type { IntegrationRecord } from '../repositories/integrations.repository.ts';
 import { recordAudit } from './audit.service.ts';
 
-/** Input of `create` (validated at the edge). Durations in seconds. */
-export interface IntegrationInput {
-  id: string;
-  name: string;
-  description: string;
-  grantTypes: IntegrationGrantType[];
-  scopes: string[];
-  clientAuthMethods: ClientAuthMethod[];
-  accessTokenTtlSeconds: number;
-  refreshTokenTtlSeconds: number;
-  pkceRequired: boolean;
-}
+/** Input of `create` (validated at the edge): a catalogue entry without its timestamps. Durations in seconds. */
+export type IntegrationInput = Omit<Integration, 'createdAt' | 'updatedAt'>;
 
 /** Fields `update` may change; absent keys keep their value. */
 export type IntegrationPatch = Partial<Omit<IntegrationInput, 'id'>>;

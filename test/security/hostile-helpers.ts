@@ -404,3 +404,31 @@ export function withLeaf<T>(value: T, path: (string | number)[], replacement: un
   node[path[path.length - 1]!] = replacement;
   return copy as T;
 }
+
+/** The assertions every Genesys-envelope admin answer must meet: < 500, no stack text, JSON, envelope. */
+export function expectAdminAnswer(res: Answer): void {
+  expect(res.status, res.text).toBeLessThan(500);
+  expect(res.text).not.toMatch(STACK_TRACE);
+  expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
+  if (res.status >= 400) expectEnvelopeError(res);
+  else expect((res.body as { status?: { code?: unknown } }).status?.code).toBe(0);
+}
+
+let mutationCounter = 0;
+
+/** A body derived from a valid one: some string leaves and some fields replaced, extra keys added. */
+export const mutatedBody = (w: AdminWrite): fc.Arbitrary<{ data: Record<string, unknown> }> =>
+  fc
+    .tuple(
+      fc.array(fc.tuple(fc.nat(), nastyString()), { maxLength: 3 }),
+      fc.array(fc.tuple(fc.nat(), nastyJson()), { maxLength: 2 }),
+      fc.dictionary(nastyString(), nastyJson(), { maxKeys: 2 }),
+    )
+    .map(([strings, values, extra]) => {
+      let body: { data: Record<string, unknown> } = w.body(++mutationCounter);
+      const leaves = stringLeaves(body);
+      for (const [i, str] of strings) body = withLeaf(body, leaves[i % leaves.length]!, str);
+      const keys = Object.keys(body.data);
+      for (const [i, v] of values) body = withLeaf(body, ['data', keys[i % keys.length]!], v);
+      return { ...body, data: { ...body.data, ...extra } };
+    });

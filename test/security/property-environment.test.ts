@@ -14,7 +14,7 @@ import { createContactCenter } from '../helpers/fixtures.ts';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 import { canonicalUsername } from '../../src/domain/user.ts';
-import { STACK_TRACE, adminWrites, expectEnvelopeError, expectNoPrototypePollution, fcOptions, nastyJson, nastyString, rowCounts, stringLeaves, withLeaf } from './hostile-helpers.ts';
+import { STACK_TRACE, adminWrites, expectAdminAnswer, expectEnvelopeError, expectNoPrototypePollution, fcOptions, mutatedBody, nastyJson, nastyString, rowCounts, stringLeaves, withLeaf } from './hostile-helpers.ts';
 import type { AdminWrite, Answer } from './hostile-helpers.ts';
 
 const OPS_AUTH = basic(OPS.username, OPS.password);
@@ -23,7 +23,6 @@ let t: TestApp;
 let ccid: string;
 let writes: AdminWrite[];
 let client: { clientId: string; secret: string };
-let counter = 0;
 
 beforeAll(async () => {
   t = await startTestApp({ LOG_LEVEL: 'warn', RATE_LIMIT_USER_FAILURES: '1000000', RATE_LIMIT_CLIENT_ADDRESS_FAILURES: '1000000', RATE_LIMIT_ADDRESS_FAILURES: '1000000' });
@@ -36,29 +35,7 @@ afterAll(async () => {
   await t.close();
 });
 
-function expectEnvironmentAnswer(res: Answer): void {
-  expect(res.status, res.text).toBeLessThan(500);
-  expect(res.text).not.toMatch(STACK_TRACE);
-  expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
-  if (res.status >= 400) expectEnvelopeError(res);
-  else expect((res.body as { status?: { code?: unknown } }).status?.code).toBe(0);
-}
 
-const mutatedBody = (w: AdminWrite) =>
-  fc
-    .tuple(
-      fc.array(fc.tuple(fc.nat(), nastyString()), { maxLength: 3 }),
-      fc.array(fc.tuple(fc.nat(), nastyJson()), { maxLength: 2 }),
-      fc.dictionary(nastyString(), nastyJson(), { maxKeys: 2 }),
-    )
-    .map(([strings, values, extra]) => {
-      let body: { data: Record<string, unknown> } = w.body(++counter);
-      const leaves = stringLeaves(body);
-      for (const [i, s] of strings) body = withLeaf(body, leaves[i % leaves.length]!, s);
-      const keys = Object.keys(body.data);
-      for (const [i, v] of values) body = withLeaf(body, ['data', keys[i % keys.length]!], v);
-      return { ...body, data: { ...body.data, ...extra } };
-    });
 
 describe('Environment API under random input', { timeout: 120_000 }, () => {
   it('answers mutated write bodies with < 500 and the envelope; refused writes store nothing (300 runs)', async () => {
@@ -68,7 +45,7 @@ describe('Environment API under random input', { timeout: 120_000 }, () => {
       fc.asyncProperty(write, async ([w, body]) => {
         const before = await rowCounts(t.db.knex);
         const res = await t.request[w.method](w.path).set('Authorization', OPS_AUTH).set('Content-Type', 'application/json').send(JSON.stringify(body));
-        expectEnvironmentAnswer(res);
+        expectAdminAnswer(res);
         if (res.status >= 400) expect(await rowCounts(t.db.knex)).toEqual(before);
         else accepted++;
         expectNoPrototypePollution();
@@ -91,7 +68,7 @@ describe('Environment API under random input', { timeout: 120_000 }, () => {
         const req = t.request[w.method](w.path).set('Authorization', OPS_AUTH);
         if (contentType) req.set('Content-Type', contentType);
         const res = await req.send(body);
-        expectEnvironmentAnswer(res);
+        expectAdminAnswer(res);
         if (res.status >= 400) expect(await rowCounts(t.db.knex)).toEqual(before);
         expectNoPrototypePollution();
       }),
@@ -113,7 +90,7 @@ describe('Environment API under random input', { timeout: 120_000 }, () => {
           const qs = query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&');
           const before = await rowCounts(t.db.knex);
           const res = await t.request[method as 'get' | 'delete'](`${path}${qs ? `?${qs}` : ''}`).set('Authorization', OPS_AUTH);
-          expectEnvironmentAnswer(res);
+          expectAdminAnswer(res);
           if (method === 'delete' && res.status >= 400) expect(await rowCounts(t.db.knex)).toEqual(before);
         },
       ),
@@ -128,7 +105,7 @@ describe('Environment API under random input', { timeout: 120_000 }, () => {
       fc.asyncProperty(username, async (name) => {
         const before = await rowCounts(t.db.knex, ['users']);
         const res = await t.request.post(`/environment/v3/contact-centers/${ccid}/users`).set('Authorization', OPS_AUTH).send(JSON.stringify({ data: { username: name, password: PASSWORD } })).set('Content-Type', 'application/json');
-        expectEnvironmentAnswer(res);
+        expectAdminAnswer(res);
         const canonical = canonicalUsername(name);
         if (res.status !== 200) {
           expect(await rowCounts(t.db.knex, ['users'])).toEqual(before);

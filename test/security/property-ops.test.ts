@@ -13,13 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContactCenter } from '../helpers/fixtures.ts';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
-import { STACK_TRACE, adminWrites, expectEnvelopeError, expectNoPrototypePollution, fcOptions, nastyJson, nastyString, rowCounts, stringLeaves, withLeaf } from './hostile-helpers.ts';
+import { STACK_TRACE, adminWrites, expectAdminAnswer, expectEnvelopeError, expectNoPrototypePollution, fcOptions, mutatedBody, nastyJson, nastyString, rowCounts, stringLeaves, withLeaf } from './hostile-helpers.ts';
 import type { AdminWrite, Answer } from './hostile-helpers.ts';
 
 const OPS_AUTH = basic(OPS.username, OPS.password);
 let t: TestApp;
 let writes: AdminWrite[];
-let counter = 0;
 
 beforeAll(async () => {
   t = await startTestApp({ LOG_LEVEL: 'warn' });
@@ -36,31 +35,7 @@ afterAll(async () => {
   await t.close();
 });
 
-/** The assertions every ops API answer must meet. */
-function expectOpsAnswer(res: Answer): void {
-  expect(res.status, res.text).toBeLessThan(500);
-  expect(res.text).not.toMatch(STACK_TRACE);
-  expect(String(res.headers['content-type'])).toMatch(/^application\/json/);
-  if (res.status >= 400) expectEnvelopeError(res);
-  else expect((res.body as { status?: { code?: unknown } }).status?.code).toBe(0);
-}
 
-/** A body derived from a valid one: some string leaves and some fields replaced, extra keys added. */
-const mutatedBody = (w: AdminWrite) =>
-  fc
-    .tuple(
-      fc.array(fc.tuple(fc.nat(), nastyString()), { maxLength: 3 }),
-      fc.array(fc.tuple(fc.nat(), nastyJson()), { maxLength: 2 }),
-      fc.dictionary(nastyString(), nastyJson(), { maxKeys: 2 }),
-    )
-    .map(([strings, values, extra]) => {
-      let body: { data: Record<string, unknown> } = w.body(++counter);
-      const leaves = stringLeaves(body);
-      for (const [i, s] of strings) body = withLeaf(body, leaves[i % leaves.length]!, s);
-      const keys = Object.keys(body.data);
-      for (const [i, v] of values) body = withLeaf(body, ['data', keys[i % keys.length]!], v);
-      return { ...body, data: { ...body.data, ...extra } };
-    });
 
 describe('ops API under random input', { timeout: 120_000 }, () => {
   it('answers mutated write bodies with < 500, the envelope, and stores exactly what it accepts (300 runs)', async () => {
@@ -71,7 +46,7 @@ describe('ops API under random input', { timeout: 120_000 }, () => {
         const before = await rowCounts(t.db.knex);
         // sent as text: a key named __proto__ must reach the server as such
         const res = await t.request[w.method](w.path).set('Authorization', OPS_AUTH).set('Content-Type', 'application/json').send(JSON.stringify(body));
-        expectOpsAnswer(res);
+        expectAdminAnswer(res);
         if (res.status >= 400) {
           expect(await rowCounts(t.db.knex)).toEqual(before);
         } else {
@@ -100,7 +75,7 @@ describe('ops API under random input', { timeout: 120_000 }, () => {
         const req = t.request[w.method](w.path).set('Authorization', OPS_AUTH);
         if (contentType) req.set('Content-Type', contentType);
         const res = await req.send(body);
-        expectOpsAnswer(res);
+        expectAdminAnswer(res);
         if (res.status >= 400) expect(await rowCounts(t.db.knex)).toEqual(before);
         expectNoPrototypePollution();
       }),
@@ -122,7 +97,7 @@ describe('ops API under random input', { timeout: 120_000 }, () => {
           const qs = query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&');
           const before = await rowCounts(t.db.knex);
           const res = await t.request[method as 'get' | 'delete'](`${path}${qs ? `?${qs}` : ''}`).set('Authorization', OPS_AUTH);
-          expectOpsAnswer(res);
+          expectAdminAnswer(res);
           if (method === 'delete' && res.status >= 400) expect(await rowCounts(t.db.knex)).toEqual(before);
         },
       ),
