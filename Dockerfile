@@ -12,4 +12,5 @@ RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/readyz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "src/main.ts"]
+# AsyncLocalStorage on async context frames instead of promise hooks (oidc-provider uses one per request)
+CMD ["node", "--experimental-async-context-frame", "src/main.ts"]

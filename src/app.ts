@@ -174,6 +174,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     clientCache.invalidateAll();
     if (listener) notifyClientsChanged(knex, notifierId).catch((err: unknown) => logger.warn({ err }, 'could not notify other processes of a client change'));
   });
+  /** Client metadata built from a cached client row, and until when it holds (epoch ms). */
+  const metadataMemo = new WeakMap<Client, { metadata: Record<string, unknown> | undefined; untilMs: number }>();
   const cors = createCorsPolicy({ knex, globalOrigins: config.corsOrigins, logger });
   const providerOptions: Omit<ProviderDeps, 'jwks' | 'signingAlg' | 'jwtAccessTokens'> = {
     knex,
@@ -183,7 +185,17 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       async findClientMetadata(clientId) {
         if (!isStorableText(clientId)) return undefined; // U+0000 cannot be looked up (invalid_client, not a 500)
         const c = await clientCache.get(clientId);
-        return c ? (toClientMetadata(c) as Record<string, unknown> | undefined) : undefined;
+        if (!c) return undefined;
+        // one frozen metadata object per cached client row (oidc-provider's Client.find reuses its
+        // instance by identity: oauth/client-auth.ts), rebuilt when a previous secret's grace ends
+        const now = Date.now();
+        const memo = metadataMemo.get(c);
+        if (memo && now < memo.untilMs) return memo.metadata;
+        const metadata = toClientMetadata(c, now) as Record<string, unknown> | undefined;
+        if (metadata) Object.freeze(metadata);
+        const graceEnd = c.previousSecretExpiresAt;
+        metadataMemo.set(c, { metadata, untilMs: graceEnd !== null && graceEnd > now ? graceEnd : Number.POSITIVE_INFINITY });
+        return metadata;
       },
     },
     principals,

@@ -13,6 +13,12 @@ import path from 'node:path';
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** The Node binary the project pins (package "node"); children run on it. */
 export const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
+/**
+ * Node options every benchmarked server runs with (ccauth, stock, bare alike), the ones `npm start`
+ * and the Dockerfile use: AsyncLocalStorage on async context frames (Node 24's default) instead of
+ * promise hooks; oidc-provider opens one per request.
+ */
+export const SERVER_NODE_FLAGS = ['--experimental-async-context-frame'];
 
 /** A started server. */
 export interface Server {
@@ -56,7 +62,7 @@ export async function startServer(opts: {
   timeoutMs?: number;
 }): Promise<Server> {
   const out = openSync(opts.stdoutFile ?? '/dev/null', 'a');
-  const child: ChildProcess = spawn(NODE, [...(opts.nodeArgs ?? []), path.join(ROOT, opts.script)], {
+  const child: ChildProcess = spawn(NODE, [...SERVER_NODE_FLAGS, ...(opts.nodeArgs ?? []), path.join(ROOT, opts.script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...opts.env },
     stdio: ['ignore', out, 'pipe'],

@@ -5,9 +5,10 @@
  *
  * - The stored `client_secret` is an argon2id PHC string; the presented secret is verified with
  *   argon2 (constant-time inside the library).
- * - Successful verifications are cached for `cacheTtlMs` under an HMAC (random per-process key) of
+ * - Successful verifications are cached for `cacheTtlMs` (default 1 hour) under a keyed SHA-256 (random per-process key) of
  *   client id + stored hash + presented secret: a rotated or deleted secret changes the stored
  *   hash (or removes the client), so it stops working at once. Failures are never cached.
+ *   Concurrent verifications of the same inputs share one argon2 run.
  * - At most `maxConcurrent` argon2 verifications run at once; the rest wait in fair queues, one
  *   lane per client id (and per login name for user passwords, {@link SecretVerifier.withSlot}),
  *   served round-robin: a flood of wrong secrets for one client queues behind itself, and a
@@ -29,7 +30,7 @@
  *   slot and counted as a failure, so "no such client" and "wrong secret" get the same 401 body,
  *   take the same time and meet the same limits.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import Provider, { errors } from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
@@ -53,6 +54,14 @@ export interface SecretVerifierOptions {
   observer?: { cacheHit(): void; verified(ok: boolean, seconds: number): void };
 }
 
+/**
+ * Default lifetime of a cached successful verification, milliseconds (1 hour). The cache key holds
+ * the stored hash, so rotating, deleting or disabling a client takes effect at once whatever the
+ * lifetime; it only bounds how long a verified secret stays in memory. (It was 60 s: every busy
+ * client then paid an argon2 run each minute on the request path, issue 6's p99.)
+ */
+export const DEFAULT_SECRET_CACHE_TTL_MS = 3_600_000;
+
 /** Verifies presented secrets against stored PHC strings with a success cache and a bound. */
 export interface SecretVerifier {
   /**
@@ -60,7 +69,10 @@ export interface SecretVerifier {
    * valid before that instant: at or after it the answer is false whatever the cache holds.
    */
   verify(clientId: string, storedHash: string, presented: string, notAfterMs?: number): Promise<boolean>;
-  /** True when a successful verification of exactly these inputs is cached and still valid (no argon2, no I/O). */
+  /**
+   * True when a successful verification of exactly these inputs is cached and still valid (no
+   * argon2, no I/O); a true answer counts as a cache hit (it is an authentication).
+   */
   cached(clientId: string, storedHash: string, presented: string, notAfterMs?: number): boolean;
   /** Runs `fn` in one of the `maxConcurrent` hash slots, in the fair-queue lane `lane` (other argon2 work: user passwords). */
   withSlot<T>(fn: () => Promise<T>, lane?: string): Promise<T>;
@@ -72,26 +84,28 @@ export interface SecretVerifier {
 /** Creates a verifier; one per process (or per app in tests). */
 export function createSecretVerifier(opts: SecretVerifierOptions = {}): SecretVerifier {
   const key = randomBytes(32);
-  const cacheTtlMs = opts.cacheTtlMs ?? 60_000;
+  const cacheTtlMs = opts.cacheTtlMs ?? DEFAULT_SECRET_CACHE_TTL_MS;
+  /** Verifications running now, by cache key: concurrent identical ones wait for the first. */
+  const inFlight = new Map<string, Promise<boolean>>();
   const cache = new LRUCache<string, true>({ max: opts.cacheMax ?? 10_000, ttl: cacheTtlMs });
   const slots = createFairSlots(opts.maxConcurrent ?? 4);
   const stats = { verifications: 0, cacheHits: 0 };
+  // Cache key: SHA-256 over a random per-process key and the inputs (the presented secret last, so
+  // no two input tuples share a key: the other parts come from the database or are digits). A keyed
+  // one-shot hash, not createHmac: the key is never shown and only equality lookups use it, and the
+  // one-shot call costs a fraction of an HMAC object per request (issue 6).
+  const keyHex = key.toString('hex');
   const macOf = (clientId: string, storedHash: string, presented: string, notAfterMs?: number) =>
-    createHmac('sha256', key)
-      .update(clientId)
-      .update('\0')
-      .update(storedHash)
-      .update('\0')
-      .update(presented)
-      .update('\0')
-      .update(notAfterMs === undefined ? '' : String(notAfterMs))
-      .digest('base64url');
+    hash('sha256', `${keyHex}\0${clientId}\0${storedHash}\0${notAfterMs === undefined ? '' : String(notAfterMs)}\0${presented}`, 'base64url');
   const usable = (presented: unknown): presented is string => typeof presented === 'string' && presented.length > 0 && presented.length <= 1024;
   return {
     stats,
     cached(clientId, storedHash, presented, notAfterMs) {
       if (!usable(presented) || (notAfterMs !== undefined && Date.now() >= notAfterMs)) return false;
-      return cache.get(macOf(clientId, storedHash, presented, notAfterMs)) === true;
+      if (cache.get(macOf(clientId, storedHash, presented, notAfterMs)) !== true) return false;
+      stats.cacheHits += 1;
+      opts.observer?.cacheHit();
+      return true;
     },
     withSlot: (fn, lane = 'other') => slots(`o:${lane}`, fn),
     async verifyDummy(presented, clientId = '') {
@@ -110,14 +124,25 @@ export function createSecretVerifier(opts: SecretVerifierOptions = {}): SecretVe
         opts.observer?.cacheHit();
         return !expired();
       }
-      stats.verifications += 1;
-      const started = performance.now();
-      const ok = await slots(`c:${clientId}`, () => verifySecret(storedHash, presented));
-      opts.observer?.verified(ok, (performance.now() - started) / 1000);
-      if (!ok || expired()) return false;
-      const remainingMs = notAfterMs === undefined ? undefined : notAfterMs - Date.now();
-      cache.set(mac, true, remainingMs === undefined ? undefined : { ttl: Math.max(1, Math.min(remainingMs, cacheTtlMs)) });
-      return true;
+      // concurrent requests presenting the same secret share one argon2 run (single flight)
+      let running = inFlight.get(mac);
+      if (!running) {
+        stats.verifications += 1;
+        const started = performance.now();
+        running = slots(`c:${clientId}`, () => verifySecret(storedHash, presented))
+          .then((ok) => {
+            opts.observer?.verified(ok, (performance.now() - started) / 1000);
+            if (ok && !expired()) {
+              const remainingMs = notAfterMs === undefined ? undefined : notAfterMs - Date.now();
+              cache.set(mac, true, remainingMs === undefined ? undefined : { ttl: Math.max(1, Math.min(remainingMs, cacheTtlMs)) });
+            }
+            return ok;
+          })
+          .finally(() => inFlight.delete(mac));
+        inFlight.set(mac, running);
+      }
+      const ok = await running;
+      return ok && !expired();
     },
   };
 }
@@ -181,6 +206,8 @@ export function installClientSecretVerifier(
     prototype: { compareClientSecret(actual: string): Promise<boolean> | boolean };
     /** oidc-provider's static lookup; wrapped when present. */
     find?(id: string, ...rest: never[]): Promise<unknown>;
+    /** oidc-provider's Client adapter (ours: metadata objects reused while the client is unchanged). */
+    adapter?: { find(id: string): Promise<object | undefined> };
   },
   verifier: SecretVerifier,
   guard?: CredentialGuard,
@@ -205,9 +232,9 @@ export function installClientSecretVerifier(
     const subject = { kind: 'client', clientId: this.clientId } as const;
     const isCached = verifier.cached(this.clientId, current, actual) || (previousValid() && verifier.cached(this.clientId, previous!, actual, notAfterMs));
     if (isCached && guard.pairBlockedForSeconds(subject, request.ctx.ip) === 0) {
-      const ok = await check();
-      if (ok) guard.noteSuccess(subject, request.ctx.ip);
-      return ok;
+      // answered from the success cache (expiry included in the decision): no argon2, no second lookup
+      guard.noteSuccess(subject, request.ctx.ip);
+      return true;
     }
 
     const attempt = await guard.begin(subject, request.ctx.ip, { surface: request.surface, log: request.ctx.log });
@@ -226,8 +253,22 @@ export function installClientSecretVerifier(
 
   if (!ClientClass.find) return;
   const find = ClientClass.find.bind(ClientClass);
+  const adapter = ClientClass.adapter;
+  /**
+   * Client instances by the metadata object they were built from. The metadata source returns the
+   * same (immutable) object while a client is unchanged, so an identity lookup replaces
+   * oidc-provider's per-request JSON.stringify + SHA-256 of the metadata (issue 6); a changed client
+   * comes back as a new object and builds a new instance.
+   */
+  const byMetadata = new WeakMap<object, unknown>();
   ClientClass.find = async function findClient(id: string, ...rest: never[]) {
+    const metadata = adapter && typeof id === 'string' && id.length > 0 ? await adapter.find(id) : undefined;
+    if (metadata) {
+      const known = byMetadata.get(metadata);
+      if (known) return known;
+    }
     const client = await find(id, ...rest);
+    if (client && metadata) byMetadata.set(metadata, client);
     if (client) return client;
     const request = clientAuthContext();
     const secret = request ? presentedSecret(request.ctx) : undefined;

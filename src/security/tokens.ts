@@ -1,7 +1,7 @@
 /**
  * Secret generation, token digests and constant-time comparison.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A new client secret: 32 random bytes, base64url (43 characters). Shown to the caller once. */
 export function generateSecret(): string {
@@ -10,7 +10,7 @@ export function generateSecret(): string {
 
 /** SHA-256 of a token or opaque id, base64url. What `oidc_payloads.id_digest` stores. */
 export function digestToken(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('base64url');
+  return hash('sha256', value, 'base64url');
 }
 
 /**

@@ -32,7 +32,7 @@
  * other layer is rate-limiter-flexible (repositories/rate-limits.repository.ts): PostgreSQL, shared
  * by every process; in memory (this process only) on the embedded PGlite database.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Logger } from '../observability/logger.ts';
@@ -131,7 +131,7 @@ export interface CredentialGuard {
   noteSuccess(subject: AuthSubject, address: string): void;
 }
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest('base64url');
+const digest = (s: string) => hash('sha256', s, 'base64url');
 const secondsOf = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 const isRefusal = (e: unknown): e is RateLimiterRes => e instanceof RateLimiterRes;
 
@@ -176,7 +176,13 @@ export function createCredentialGuard(deps: {
 
   const identify = (s: AuthSubject) => {
     const id = s.kind === 'client' ? s.clientId : loginKey(s.login, s.tenant);
-    return { id, subject: digest(`${s.kind}\0${id}`), pair: (address: string) => digest(`${s.kind}\0${id}\0${address}`) };
+    return {
+      id,
+      get subject() {
+        return digest(`${s.kind}\0${id}`);
+      },
+      pair: (address: string) => digest(`${s.kind}\0${id}\0${address}`),
+    };
   };
   const markPair = (pair: string, ms: number) => blockedPairs.set(pair, Date.now() + ms, { ttl: Math.max(1, ms) });
 

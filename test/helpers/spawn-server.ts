@@ -73,7 +73,7 @@ process.once('exit', () => {
 export async function spawnServer(env: Record<string, string> = {}, opts: { readyTimeoutMs?: number; entry?: string } = {}): Promise<SpawnedServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ccauth-srv-'));
-  const child = spawn(NODE, [opts.entry ?? 'src/main.ts'], {
+  const child = spawn(NODE, ['--experimental-async-context-frame', opts.entry ?? 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',

@@ -2,12 +2,18 @@
  * First middleware: assigns a request id (the caller's `X-Request-Id` when it is a sane token,
  * else a UUID), echoes it in `X-Request-Id`, binds a child logger to it, and writes one log line
  * per request with method, path (no query string: it may carry codes), status and duration (ms).
+ *
+ * The per-request line goes through a child logger without the redaction pass (issue 6: pino's
+ * wildcard redaction cost ~30 µs a line, 5 % of a client_credentials request). That is safe because
+ * the line's fields are fixed here and none of them can hold a credential; every other line
+ * (`ctx.log`) keeps the full redaction of observability/logger.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 
 export function requestContext(logger: Logger) {
+  const access = logger.child({}, { redact: { paths: [] } });
   return async function requestContextMiddleware(ctx: Context, next: Next): Promise<void> {
     const given = ctx.get('x-request-id');
     ctx.requestId = /^[A-Za-z0-9._-]{8,128}$/.test(given) ? given : randomUUID();
@@ -18,8 +24,8 @@ export function requestContext(logger: Logger) {
       await next();
     } finally {
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
-      ctx.log.info(
-        { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
+      access.info(
+        { reqId: ctx.requestId, method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round(durationMs * 10) / 10, ip: ctx.ip },
         'request',
       );
     }

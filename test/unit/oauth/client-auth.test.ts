@@ -3,7 +3,7 @@
  * the previous secret authenticates only before its expiry, even when a success for it is cached.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSecretVerifier, installClientSecretVerifier } from '../../../src/oauth/client-auth.ts';
+import { DEFAULT_SECRET_CACHE_TTL_MS, createSecretVerifier, installClientSecretVerifier } from '../../../src/oauth/client-auth.ts';
 import { toClientMetadata } from '../../../src/oauth/client-metadata.ts';
 import type { Client } from '../../../src/domain/client.ts';
 import { hashSecret } from '../../../src/security/passwords.ts';
@@ -35,6 +35,37 @@ describe('SecretVerifier.verify with notAfterMs', () => {
     expect(await v.verify('c1', oldHash, 'old-secret')).toBe(true);
     expect(await v.verify('c1', oldHash, 'old-secret', 2_010_000)).toBe(true);
     expect(v.stats).toEqual({ verifications: 2, cacheHits: 0 });
+  });
+});
+
+describe('SecretVerifier single flight and cache lifetime (issue 6)', () => {
+  it('concurrent verifications of one secret share one argon2 run; a wrong secret is its own run and never cached', async () => {
+    const v = createSecretVerifier();
+    const answers = await Promise.all([
+      ...Array.from({ length: 8 }, () => v.verify('c1', newHash, 'new-secret')),
+      v.verify('c1', newHash, 'wrong-secret'),
+      v.verify('c1', newHash, 'wrong-secret'),
+    ]);
+    expect(answers).toEqual([true, true, true, true, true, true, true, true, false, false]);
+    expect(v.stats).toEqual({ verifications: 2, cacheHits: 0 });
+    expect(await v.verify('c1', newHash, 'new-secret')).toBe(true);
+    expect(await v.verify('c1', newHash, 'wrong-secret')).toBe(false);
+    expect(v.stats).toEqual({ verifications: 3, cacheHits: 1 });
+  });
+
+  it('a verified secret is served from the cache for an hour by default, then verified again', async () => {
+    expect(DEFAULT_SECRET_CACHE_TTL_MS).toBe(3_600_000);
+    vi.useFakeTimers({ toFake: ['Date'], now: 3_000_000 });
+    const v = createSecretVerifier();
+    expect(await v.verify('c1', newHash, 'new-secret')).toBe(true);
+    vi.setSystemTime(3_000_000 + 59 * 60_000); // (lru-cache keeps its own clock: only the expiry checks move)
+    expect(v.cached('c1', newHash, 'new-secret')).toBe(true);
+    expect(v.cached('c1', newHash + 'x', 'new-secret')).toBe(false); // another stored hash (rotation): not cached
+    vi.useRealTimers();
+    const short = createSecretVerifier({ cacheTtlMs: 30 });
+    expect(await short.verify('c1', newHash, 'new-secret')).toBe(true);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(short.cached('c1', newHash, 'new-secret')).toBe(false);
   });
 });
 
