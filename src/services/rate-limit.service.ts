@@ -174,6 +174,8 @@ export function createCredentialGuard(deps: {
   const purgeIntervalMs = deps.purgeIntervalMs ?? 600_000;
   let lastPurgeMs = Date.now();
 
+  /** Pair digests of recent (subject, address) pairs: the cached-success path asks twice a request. */
+  const pairDigests = new LRUCache<string, string>({ max: 10_000 });
   const identify = (s: AuthSubject) => {
     const id = s.kind === 'client' ? s.clientId : loginKey(s.login, s.tenant);
     return {
@@ -181,7 +183,12 @@ export function createCredentialGuard(deps: {
       get subject() {
         return digest(`${s.kind}\0${id}`);
       },
-      pair: (address: string) => digest(`${s.kind}\0${id}\0${address}`),
+      pair: (address: string) => {
+        const plain = `${s.kind}\0${id}\0${address}`;
+        let d = pairDigests.get(plain);
+        if (d === undefined) pairDigests.set(plain, (d = digest(plain)));
+        return d;
+      },
     };
   };
   const markPair = (pair: string, ms: number) => blockedPairs.set(pair, Date.now() + ms, { ttl: Math.max(1, ms) });

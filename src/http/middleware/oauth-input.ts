@@ -48,6 +48,10 @@ export interface OAuthInputOptions {
 /** Characters no OAuth parameter may contain: C0 controls but TAB, and DEL (RFC 6749 Appendix A). */
 const FORBIDDEN_CHARACTERS = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
+/** A raw form body (as latin1) that may hold a forbidden character: a raw one or its percent-escape. */
+const MAYBE_FORBIDDEN = /[\u0000-\u0008\u000a-\u001f\u007f]|%(?:0[0-8a-fA-F]|1[0-9a-fA-F]|7[fF])/;
+const UTF8 = new Set(['utf-8', 'utf8']);
+
 const describeName = (name: string): string => (/^[A-Za-z0-9_.:-]{1,64}$/.test(name) ? `'${name}' parameter` : 'a parameter name');
 
 /**
@@ -107,9 +111,14 @@ function watchBody(ctx: Context, limitBytes: number): BodyOutcome {
           chunks.push(chunk);
           yield chunk;
         }
+        const raw = Buffer.concat(chunks, received);
+        // fast path (utf-8, the only charset forms use in practice): no forbidden byte and no
+        // percent-escape of one means no forbidden parameter character — percent-decoding of
+        // UTF-8 cannot produce an unpaired surrogate (invalid sequences become U+FFFD)
+        if (UTF8.has(charset.toLowerCase()) && !MAYBE_FORBIDDEN.test(raw.toString('latin1'))) return;
         let text: string;
         try {
-          text = new TextDecoder(charset).decode(Buffer.concat(chunks, received));
+          text = new TextDecoder(charset).decode(raw);
         } catch {
           return; // an unknown charset: oidc-provider refuses it itself
         }
