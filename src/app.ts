@@ -35,6 +35,7 @@ import type { SecretVerifier } from './oauth/client-auth.ts';
 import { toClientMetadata } from './oauth/client-metadata.ts';
 import { OAUTH_PREFIX, createProvider } from './oauth/provider.ts';
 import { createTokenLookup } from './oauth/token-lookup.ts';
+import { createBearerTokensRepository } from './repositories/bearer-tokens.repository.ts';
 import { ID_TOKEN_TTL_SECONDS } from './oauth/provider.ts';
 import type { ProviderDeps } from './oauth/provider.ts';
 import { createProviderHolder } from './oauth/keys.ts';
@@ -235,7 +236,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   };
   const providers = await createProviderHolder({ keys: signingKeys, build: buildProvider, logger, refreshIntervalMs: config.keyRefreshIntervalMs });
   const getProvider = () => providers.current;
-  const lookupToken = createTokenLookup(getProvider);
+  const lookupToken = createTokenLookup(getProvider, createBearerTokensRepository(knex));
 
   // With TRUST_PROXY, believe only the address the nearest proxy appended (not a spoofable leftmost one).
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });

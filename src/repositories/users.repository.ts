@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { User, UserWithContext } from '../domain/user.ts';
 
-interface UserRow {
+export interface UserRow {
   id: string;
   ccid: string;
   username: string;
@@ -22,7 +22,7 @@ interface UserRow {
 
 const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.created_at'];
 
-function toUser(r: UserRow): User {
+export function toUser(r: UserRow): User {
   return {
     id: r.id,
     ccid: r.ccid,

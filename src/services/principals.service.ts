@@ -36,6 +36,11 @@ export interface PrincipalsService {
   authenticate(login: string, password: string, tenant?: string): Promise<Principal | undefined>;
   /** Loads the principal behind an account id (`ops` or `user:<uuid>`); undefined when gone or disabled. */
   findByAccountId(accountId: string): Promise<Principal | undefined>;
+  /**
+   * The principal behind an account id given its user row as already read (token-lookup.ts reads
+   * it with the token; null = none): same answers as {@link findByAccountId}, no I/O.
+   */
+  principalOf(accountId: string, user: UserWithContext | null): Principal | undefined;
 }
 
 /**
@@ -71,6 +76,11 @@ export function createPrincipalsService(deps: { knex: Knex; ops: OpsCredentials;
       return { kind: 'user', accountId: `${USER_ACCOUNT_PREFIX}${user.id}`, user };
     },
 
+    principalOf(accountId, user) {
+      if (accountId === OPS_ACCOUNT_ID) return { kind: 'ops', accountId: OPS_ACCOUNT_ID, username: deps.ops.username };
+      if (!accountId.startsWith(USER_ACCOUNT_PREFIX) || !user || user.id !== accountId.slice(USER_ACCOUNT_PREFIX.length)) return undefined;
+      return user.enabled ? { kind: 'user', accountId, user } : undefined;
+    },
     async findByAccountId(accountId) {
       if (accountId === OPS_ACCOUNT_ID) return { kind: 'ops', accountId: OPS_ACCOUNT_ID, username: deps.ops.username };
       if (!accountId.startsWith(USER_ACCOUNT_PREFIX)) return undefined;
