@@ -9,7 +9,7 @@
  *   yields exactly one token set.
  * - `Client` is served read-only from the `clients` table through {@link ClientSource}.
  */
-import { errors } from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Knex } from 'knex';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
@@ -45,6 +45,21 @@ function restore(model: string, id: string, row: PayloadRow | undefined, graceMs
  * @param knex the database; @param clients where Client metadata comes from;
  * @param opts.refreshGraceSeconds the refresh-token rotation grace window (seconds).
  */
+/**
+ * Grants read together with a token during one oidc-provider request (payload-reader.ts): request
+ * context → digest of the grant id → the grant's row (null: gone or expired). The request's next
+ * Grant lookup takes its entry (once) instead of a statement; a grant written by the request drops
+ * the map. Same answer as a second read a moment later, from the token statement's snapshot.
+ */
+const prefetchedGrants = new WeakMap<object, Map<string, PayloadRow | null>>();
+
+const requestContext = (): object | undefined => (Provider as unknown as { ctx?: object }).ctx;
+
+function forgetPrefetchedGrants(): void {
+  const ctx = requestContext();
+  if (ctx) prefetchedGrants.delete(ctx);
+}
+
 export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { refreshGraceSeconds?: number } = {}) {
   const graceMs = (opts.refreshGraceSeconds ?? 0) * 1000;
   const repo = createOidcPayloadsRepository(knex);
@@ -60,6 +75,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed through the ops API');
+      if (this.model === 'Grant') forgetPrefetchedGrants();
       const { jti: _jti, ...stored } = payload;
       await writer.upsert({
         model: this.model,
@@ -76,7 +92,24 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findClientMetadata(id);
-      return restore(this.model, id, await reader.find(this.model, digestToken(id)), graceMs);
+      const digest = digestToken(id);
+      const ctx = requestContext();
+      if (this.model === 'Grant' && ctx) {
+        const prefetched = prefetchedGrants.get(ctx);
+        if (prefetched?.has(digest)) {
+          const row = prefetched.get(digest)!;
+          prefetched.delete(digest);
+          return restore(this.model, id, row ?? undefined, graceMs);
+        }
+      }
+      const row = await reader.find(this.model, digest);
+      const grantId = (row?.payload as { grantId?: unknown } | undefined)?.grantId;
+      if (ctx && row?.grant !== undefined && typeof grantId === 'string') {
+        let prefetched = prefetchedGrants.get(ctx);
+        if (!prefetched) prefetchedGrants.set(ctx, (prefetched = new Map()));
+        prefetched.set(digestToken(grantId), row.grant);
+      }
+      return restore(this.model, id, row, graceMs);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -98,10 +131,12 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.model === 'Grant') forgetPrefetchedGrants();
       await repo.destroy(this.model, digestToken(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      forgetPrefetchedGrants();
       await repo.revokeByGrantId(grantId, this.model);
     }
   };

@@ -18,6 +18,7 @@
 import type { Knex } from 'knex';
 import type { UserWithContext } from '../domain/user.ts';
 import { runPrepared } from './payload-writer.ts';
+import { sqlTokenDigest } from './sql-digest.ts';
 import { toUser } from './users.repository.ts';
 import type { UserRow } from './users.repository.ts';
 
@@ -29,7 +30,7 @@ const FIND_SQL = `SELECT t.model, t.payload,
   (t.grant_id IS NULL OR EXISTS (
     SELECT 1 FROM oidc_payloads g
     WHERE g.model = 'Grant'
-      AND g.id_digest = translate(rtrim(encode(sha256(convert_to(t.grant_id, 'UTF8')), 'base64'), '='), '+/', '-_')
+      AND g.id_digest = ${sqlTokenDigest('t.grant_id')}
       AND (g.expires_at IS NULL OR g.expires_at > now())
   )) AS grant_live,
   u.id, u.ccid, u.username, u.dbid, u.first_name, u.last_name, u.email, u.authorities, u.properties, u.enabled, u.created_at,

@@ -9,19 +9,35 @@
  * With no load a lookup goes out at once, alone.
  *
  * Same answer as `createOidcPayloadsRepository().find`: the live (unexpired) row's `payload`,
- * `consumed_at` and `expires_at`, or undefined. PostgreSQL: named prepared statement on a pool
+ * `consumed_at` and `expires_at`, or undefined; a row that names a grant (`grant_id`, any model but
+ * Grant) also carries that grant's live row from the same statement (or null), which the adapter
+ * hands to the Grant lookup of the same request (oauth/adapter.ts). PostgreSQL: named prepared statement on a pool
  * connection; PGlite: the same SQL through knex.
  */
 import type { Knex } from 'knex';
 import type { PayloadRow } from './oidc-payloads.repository.ts';
 import { runPrepared } from './payload-writer.ts';
+import { sqlTokenDigest } from './sql-digest.ts';
 
-const STATEMENT_NAME = 'ccauth_oidc_payloads_find_batch';
+const STATEMENT_NAME = 'ccauth_oidc_payloads_find_batch_v2';
 
-const BATCH_SQL = `SELECT k.i::int AS i, p.payload, p.consumed_at, p.expires_at
+const BATCH_SQL = `SELECT k.i::int AS i, p.payload, p.consumed_at, p.expires_at,
+  p.grant_id IS NOT NULL AND k.model <> 'Grant' AS has_grant,
+  g.payload AS grant_payload, g.consumed_at AS grant_consumed_at, g.expires_at AS grant_expires_at
 FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(model, id_digest, i)
 JOIN oidc_payloads p ON p.model = k.model AND p.id_digest = k.id_digest
+LEFT JOIN oidc_payloads g ON p.grant_id IS NOT NULL AND k.model <> 'Grant' AND g.model = 'Grant'
+  AND g.id_digest = ${sqlTokenDigest('p.grant_id')}
+  AND (g.expires_at IS NULL OR g.expires_at > now())
 WHERE p.expires_at IS NULL OR p.expires_at > now()`;
+
+/**
+ * A row as the reader returns it: with `grant` when the row names a grant (`grant_id`): that
+ * grant's live row read by the same statement, or null when it is gone or expired.
+ */
+export interface PayloadRowWithGrant extends PayloadRow {
+  grant?: PayloadRow | null;
+}
 
 export interface PayloadReaderOptions {
   /**
@@ -36,8 +52,8 @@ export interface PayloadReaderOptions {
 }
 
 export interface PayloadReader {
-  /** The live row, or undefined. Rejects with the driver's error. */
-  find(model: string, idDigest: string): Promise<PayloadRow | undefined>;
+  /** The live row (with its grant's, see {@link PayloadRowWithGrant}), or undefined. Rejects with the driver's error. */
+  find(model: string, idDigest: string): Promise<PayloadRowWithGrant | undefined>;
   /** Counters since start. */
   readonly stats: { lookups: number; statements: number };
 }
@@ -45,12 +61,16 @@ export interface PayloadReader {
 interface Pending {
   model: string;
   idDigest: string;
-  resolve(row: PayloadRow | undefined): void;
+  resolve(row: PayloadRowWithGrant | undefined): void;
   reject(err: unknown): void;
 }
 
 interface ResultRow extends PayloadRow {
   i: number;
+  has_grant: boolean;
+  grant_payload: Record<string, unknown> | null;
+  grant_consumed_at: Date | null;
+  grant_expires_at: Date | null;
 }
 
 
@@ -84,8 +104,12 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
     } else {
       rows = (await runPrepared(knex, { name: STATEMENT_NAME, text: BATCH_SQL, values: [models, digests], method: 'select' })) as ResultRow[];
     }
-    const byOrdinal = new Map<number, PayloadRow>();
-    for (const r of rows) byOrdinal.set(Number(r.i), { payload: r.payload, consumed_at: r.consumed_at, expires_at: r.expires_at });
+    const byOrdinal = new Map<number, PayloadRowWithGrant>();
+    for (const r of rows) {
+      const row: PayloadRowWithGrant = { payload: r.payload, consumed_at: r.consumed_at, expires_at: r.expires_at };
+      if (r.has_grant) row.grant = r.grant_payload ? { payload: r.grant_payload, consumed_at: r.grant_consumed_at, expires_at: r.grant_expires_at } : null;
+      byOrdinal.set(Number(r.i), row);
+    }
     batch.forEach((b, n) => b.resolve(byOrdinal.get(index.get(keys[n]!)!)));
   }
 
@@ -109,7 +133,7 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
     stats,
     find(model, idDigest) {
       stats.lookups += 1;
-      return new Promise<PayloadRow | undefined>((resolve, reject) => {
+      return new Promise<PayloadRowWithGrant | undefined>((resolve, reject) => {
         queue.push({ model, idDigest, resolve, reject });
         // lookups issued in the same tick (oidc-provider's parallel finds) share one statement
         if (queue.length === 1) queueMicrotask(pump);

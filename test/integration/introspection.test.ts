@@ -62,6 +62,26 @@ describe('introspection (RFC 7662)', () => {
     expect(res.body.exp - res.body.iat).toBe(43200);
   });
 
+  it('reads token and grant in one statement once the clients are cached (issue 6), and a revoked grant still answers inactive', async () => {
+    const { access_token, refresh_token } = await opsTokens();
+    await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period after the clients were created
+    await introspect(access_token).expect(200); // warms both clients and the verified-secret cache
+    let statements = 0;
+    const onQuery = (q: { sql: string }) => void (/oidc_payloads/.test(q.sql) && (statements += 1));
+    t.db.knex.on('query', onQuery);
+    let res;
+    try {
+      res = await introspect(access_token);
+    } finally {
+      t.db.knex.off('query', onQuery);
+    }
+    expect(res.body).toMatchObject({ active: true, sub: 'ops' });
+    expect(statements).toBe(1);
+    // the grant read with the token is the grant's state now: revoking the refresh token deletes the grant
+    expect((await revoke(refresh_token)).status).toBe(200);
+    expect((await introspect(access_token)).body).toEqual(INACTIVE);
+  });
+
   it('describes a client-credentials token without sub', async () => {
     const cc = await token({ grant_type: 'client_credentials' });
     const res = await introspect(cc.body.access_token, internal);

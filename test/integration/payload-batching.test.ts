@@ -9,6 +9,8 @@ import { createOidcPayloadsRepository } from '../../src/repositories/oidc-payloa
 import type { UpsertPayload } from '../../src/repositories/oidc-payloads.repository.ts';
 import { createPayloadWriter } from '../../src/repositories/payload-writer.ts';
 import { createPayloadReader } from '../../src/repositories/payload-reader.ts';
+import { sqlTokenDigest } from '../../src/repositories/sql-digest.ts';
+import { digestToken } from '../../src/security/tokens.ts';
 import { createTestDatabase } from '../helpers/test-db.ts';
 import type { TestDatabase } from '../helpers/test-db.ts';
 
@@ -89,5 +91,43 @@ describe('payload reader', () => {
     expect(got[keys.findIndex(([m, d]) => m === 'AccessToken' && d === 'r-3')]!.consumed_at).toBeInstanceOf(Date);
     expect(reader.stats.lookups).toBe(keys.length);
     expect(reader.stats.statements).toBeLessThan(10);
+  });
+});
+
+describe('the grant read with its token (issue 6)', () => {
+  it('sqlTokenDigest computes digestToken in SQL, for ASCII and non-ASCII ids', async () => {
+    for (const id of ['grant-abc', 'Ünïcødé \u4e2d\u6587 id', 'x'.repeat(300), 'a+b/c=']) {
+      const r = await db.knex.raw(`SELECT ${sqlTokenDigest('?::text')} AS d`, [id]);
+      expect((r as { rows: Array<{ d: string }> }).rows[0]!.d).toBe(digestToken(id));
+    }
+  });
+
+  it("a token row comes with its grant's live row, null when the grant is gone or expired, nothing without a grant", async () => {
+    const writer = createPayloadWriter(db.knex);
+    const reader = createPayloadReader(db.knex);
+    const grant = (id: string, expiresAt: Date) =>
+      row(digestToken(id), { model: 'Grant', payload: { kind: 'Grant', clientId: 'c1', accountId: 'ops' }, clientId: 'c1', expiresAt });
+    const token = (digest: string, grantId: string) => row(digest, { model: 'AccessToken', payload: { kind: 'AccessToken', grantId }, grantId });
+    await writer.upsert(grant('g-live', new Date(Date.now() + 3_600_000)));
+    await writer.upsert(grant('g-expired', new Date(Date.now() - 1000)));
+    await writer.upsert(token('at-live', 'g-live'));
+    await writer.upsert(token('at-expired-grant', 'g-expired'));
+    await writer.upsert(token('at-no-grant-row', 'g-missing'));
+    await writer.upsert(row('cc-no-grant'));
+    const [live, expired, missing, none, grantItself] = await Promise.all([
+      reader.find('AccessToken', 'at-live'),
+      reader.find('AccessToken', 'at-expired-grant'),
+      reader.find('AccessToken', 'at-no-grant-row'),
+      reader.find('ClientCredentials', 'cc-no-grant'),
+      reader.find('Grant', digestToken('g-live')),
+    ]);
+    expect(live?.grant?.payload).toEqual({ kind: 'Grant', clientId: 'c1', accountId: 'ops' });
+    expect(expired?.payload).toEqual({ kind: 'AccessToken', grantId: 'g-expired' });
+    expect(expired?.grant).toBeNull();
+    expect(missing?.grant).toBeNull();
+    expect(none).toBeDefined();
+    expect(none!.grant).toBeUndefined();
+    expect(grantItself).toBeDefined();
+    expect(grantItself!.grant).toBeUndefined();
   });
 });
