@@ -5,7 +5,8 @@
  * oidc-provider looks a presented token up in several models at once (introspection: AccessToken,
  * ClientCredentials and RefreshToken in parallel), then its Grant; every concurrent request does
  * the same. Lookups that arrive while earlier statements are in flight are answered together by one
- * prepared statement joining `unnest($models, $digests)` to the table, instead of one query each.
+ * prepared statement joining a `VALUES` list of (model, digest) keys to the table (1, 4, 16 or 64
+ * slots), instead of one query each.
  * With no load a lookup goes out at once, alone.
  *
  * Same answer as `createOidcPayloadsRepository().find`: the live (unexpired) row's `payload`,
@@ -19,17 +20,32 @@ import type { PayloadRow } from './oidc-payloads.repository.ts';
 import { runPrepared } from './payload-writer.ts';
 import { sqlTokenDigest } from './sql-digest.ts';
 
-const STATEMENT_NAME = 'ccauth_oidc_payloads_find_batch_v2';
+/**
+ * Key slots of the prepared statements: a batch of n distinct keys uses the smallest size ≥ n and
+ * pads the rest with NULL (which matches nothing). Fixed-size `VALUES` lists instead of `unnest`ed
+ * arrays because PostgreSQL keeps re-planning an array-parameter statement on every execution (the
+ * array's length changes its estimates, so the generic plan never wins): measured with pgbench
+ * -M prepared, 0.25 ms a lookup with arrays against 0.05 ms with scalar parameters.
+ */
+const SLOT_SIZES = [1, 4, 16, 64] as const;
+const MAX_SLOTS = 64;
 
-const BATCH_SQL = `SELECT k.i::int AS i, p.payload, p.consumed_at, p.expires_at,
+/** The lookup statement for `slots` keys ($1, $2 = model, digest of key 1; $3, $4 of key 2; ...). */
+function batchSql(slots: number, placeholder: (n: number) => string): string {
+  const values = Array.from({ length: slots }, (_, k) => `(${k + 1}, ${placeholder(2 * k + 1)}::text, ${placeholder(2 * k + 2)}::text)`).join(', ');
+  return `SELECT k.i AS i, p.payload, p.consumed_at, p.expires_at,
   p.grant_id IS NOT NULL AND k.model <> 'Grant' AS has_grant,
   g.payload AS grant_payload, g.consumed_at AS grant_consumed_at, g.expires_at AS grant_expires_at
-FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(model, id_digest, i)
+FROM (VALUES ${values}) AS k(i, model, id_digest)
 JOIN oidc_payloads p ON p.model = k.model AND p.id_digest = k.id_digest
 LEFT JOIN oidc_payloads g ON p.grant_id IS NOT NULL AND k.model <> 'Grant' AND g.model = 'Grant'
   AND g.id_digest = ${sqlTokenDigest('p.grant_id')}
   AND (g.expires_at IS NULL OR g.expires_at > now())
 WHERE p.expires_at IS NULL OR p.expires_at > now()`;
+}
+
+const PG_STATEMENTS = new Map(SLOT_SIZES.map((n) => [n, { name: `ccauth_oidc_payloads_find_${n}`, text: batchSql(n, (i) => `$${i}`) }]));
+const PGLITE_STATEMENTS = new Map(SLOT_SIZES.map((n) => [n, batchSql(n, () => '?')]));
 
 /**
  * A row as the reader returns it: with `grant` when the row names a grant (`grant_id`): that
@@ -47,7 +63,7 @@ export interface PayloadReaderOptions {
   engine?: 'postgres' | 'pglite';
   /** Statements in flight at once. Default 4. */
   maxInFlight?: number;
-  /** Most keys in one statement. Default 200. */
+  /** Most keys in one statement. Default (and at most) 64. */
   maxBatch?: number;
 }
 
@@ -78,7 +94,7 @@ interface ResultRow extends PayloadRow {
 export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {}): PayloadReader {
   const engine = opts.engine ?? ((knex.client as { config?: { client?: unknown } }).config?.client === 'pg' ? 'postgres' : 'pglite');
   const maxInFlight = opts.maxInFlight ?? 4;
-  const maxBatch = opts.maxBatch ?? 200;
+  const maxBatch = Math.min(opts.maxBatch ?? MAX_SLOTS, MAX_SLOTS);
   const stats = { lookups: 0, statements: 0 };
   let queue: Pending[] = [];
   let inFlight = 0;
@@ -86,23 +102,24 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
   async function send(batch: Pending[]): Promise<void> {
     const keys: string[] = [];
     const index = new Map<string, number>();
-    const models: string[] = [];
-    const digests: string[] = [];
+    const values: (string | null)[] = [];
     for (const b of batch) {
       const k = `${b.model}\0${b.idDigest}`;
       keys.push(k);
       if (!index.has(k)) {
-        models.push(b.model);
-        digests.push(b.idDigest);
-        index.set(k, models.length); // ORDINALITY is 1-based
+        values.push(b.model, b.idDigest);
+        index.set(k, values.length / 2); // slot numbers are 1-based
       }
     }
+    const slots = SLOT_SIZES.find((n) => n >= values.length / 2)!;
+    while (values.length < 2 * slots) values.push(null);
     stats.statements += 1;
     let rows: ResultRow[];
     if (engine === 'pglite') {
-      rows = ((await knex.raw(BATCH_SQL.replace(/\$\d/g, '?'), [models, digests] as unknown as readonly Knex.RawBinding[])) as { rows: ResultRow[] }).rows;
+      rows = ((await knex.raw(PGLITE_STATEMENTS.get(slots)!, values)) as { rows: ResultRow[] }).rows;
     } else {
-      rows = (await runPrepared(knex, { name: STATEMENT_NAME, text: BATCH_SQL, values: [models, digests], method: 'select' })) as ResultRow[];
+      const statement = PG_STATEMENTS.get(slots)!;
+      rows = (await runPrepared(knex, { ...statement, values, method: 'select' })) as ResultRow[];
     }
     const byOrdinal = new Map<number, PayloadRowWithGrant>();
     for (const r of rows) {
