@@ -16,6 +16,7 @@ import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repo
 import { createPayloadReader } from '../repositories/payload-reader.ts';
 import { createPayloadWriter } from '../repositories/payload-writer.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
+import type { PayloadRowWithGrant } from '../repositories/payload-reader.ts';
 import { digestToken } from '../security/tokens.ts';
 
 /** Supplies client metadata (oidc-provider shape) by client_id. */
@@ -53,6 +54,12 @@ function restore(model: string, id: string, row: PayloadRow | undefined, graceMs
  */
 const prefetchedGrants = new WeakMap<object, Map<string, PayloadRow | null>>();
 
+/**
+ * Rows read ahead for the current request ({@link createAdapterClass}'s `prefetch`): request context
+ * → `model\0digest` → row (undefined: none). The request's next `find` of that key takes it once.
+ */
+const prefetchedRows = new WeakMap<object, Map<string, PayloadRowWithGrant | undefined>>();
+
 const requestContext = (): object | undefined => (Provider as unknown as { ctx?: object }).ctx;
 
 function forgetPrefetchedGrants(): void {
@@ -68,6 +75,24 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
   const reader = createPayloadReader(knex);
 
   return class PostgresAdapter implements Adapter {
+    /**
+     * Reads a row now, inside an oidc-provider request, and keeps it for that request's next
+     * `find` of the same model and id (one statement instead of two when a grant handler looks at
+     * a token before oidc-provider does: grants/refresh-token.ts). Returns the row's consumption
+     * time (null: not consumed) or undefined when there is no live row. Outside a request it only reads.
+     */
+    static async prefetch(model: string, id: string): Promise<{ consumedAt: Date | null } | undefined> {
+      const digest = digestToken(id);
+      const row = await reader.find(model, digest);
+      const ctx = requestContext();
+      if (ctx) {
+        let ahead = prefetchedRows.get(ctx);
+        if (!ahead) prefetchedRows.set(ctx, (ahead = new Map()));
+        ahead.set(`${model}\0${digest}`, row);
+      }
+      return row ? { consumedAt: row.consumed_at ? new Date(row.consumed_at) : null } : undefined;
+    }
+
     readonly model: string;
     constructor(model: string) {
       this.model = model;
@@ -102,7 +127,15 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
           return restore(this.model, id, row ?? undefined, graceMs);
         }
       }
-      const row = await reader.find(this.model, digest);
+      const ahead = ctx ? prefetchedRows.get(ctx) : undefined;
+      const key = `${this.model}\0${digest}`;
+      let row: PayloadRowWithGrant | undefined;
+      if (ahead?.has(key)) {
+        row = ahead.get(key);
+        ahead.delete(key);
+      } else {
+        row = await reader.find(this.model, digest);
+      }
       const grantId = (row?.payload as { grantId?: unknown } | undefined)?.grantId;
       if (ctx && row?.grant !== undefined && typeof grantId === 'string') {
         let prefetched = prefetchedGrants.get(ctx);

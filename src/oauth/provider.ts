@@ -87,8 +87,9 @@ const extras = (client: unknown) => client as CcauthClientExtras;
 
 /** Creates and configures the provider; the caller mounts it. */
 export function createProvider(deps: ProviderDeps): Provider {
+  const Adapter = createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10 });
   const configuration: Configuration = {
-    adapter: createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10 }),
+    adapter: Adapter,
     findAccount: createFindAccount(deps.principals),
     jwks: deps.jwks,
     cookies: { keys: [...deps.cookieKeys] },
@@ -215,6 +216,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     'refresh_token',
     createRefreshTokenHandler(provider, {
       repo: createOidcPayloadsRepository(deps.knex),
+      prefetch: (model, id) => Adapter.prefetch(model, id),
       sealer: deps.graceSealer,
       options: { graceSeconds: deps.refreshGraceSeconds ?? 10 },
     }),

@@ -3,6 +3,7 @@
  * Rows are keyed by `(model, id_digest)`; ids never reach this table in clear.
  */
 import type { Knex } from 'knex';
+import { queryPrepared } from './payload-writer.ts';
 
 export interface PayloadRow {
   payload: Record<string, unknown>;
@@ -66,10 +67,12 @@ export function createOidcPayloadsRepository(db: Knex) {
      * flipped `consumed_at` from NULL; every concurrent or later caller gets false.
      */
     async consume(model: string, idDigest: string): Promise<boolean> {
-      const rows = await db('oidc_payloads')
-        .where({ model, id_digest: idDigest })
-        .whereNull('consumed_at')
-        .update({ consumed_at: db.fn.now() }, ['id_digest']);
+      const rows = await queryPrepared(db, {
+        name: 'ccauth_oidc_payloads_consume',
+        text: 'UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id_digest = $2 AND consumed_at IS NULL RETURNING id_digest',
+        values: [model, idDigest],
+        method: 'update',
+      });
       return rows.length === 1;
     },
 
@@ -99,15 +102,22 @@ export function createOidcPayloadsRepository(db: Knex) {
 
     /** Keeps the sealed successor response of a rotated row until `until`. */
     async setSuccessor(model: string, idDigest: string, sealed: string, until: Date): Promise<void> {
-      await db('oidc_payloads').where({ model, id_digest: idDigest }).update({ successor_sealed: sealed, successor_expires_at: until });
+      await queryPrepared(db, {
+        name: 'ccauth_oidc_payloads_set_successor',
+        text: 'UPDATE oidc_payloads SET successor_sealed = $1, successor_expires_at = $2 WHERE model = $3 AND id_digest = $4',
+        values: [sealed, until, model, idDigest],
+        method: 'update',
+      });
     },
 
     /** The rotation state of a row: when it was consumed and its sealed successor while the grace window lasts. */
     async findSuccessor(model: string, idDigest: string): Promise<{ consumedAt: Date | null; sealed: string | null } | undefined> {
-      const row = await db('oidc_payloads')
-        .select('consumed_at', db.raw('CASE WHEN successor_expires_at > now() THEN successor_sealed END AS sealed'))
-        .where({ model, id_digest: idDigest })
-        .first();
+      const [row] = (await queryPrepared(db, {
+        name: 'ccauth_oidc_payloads_find_successor',
+        text: 'SELECT consumed_at, CASE WHEN successor_expires_at > now() THEN successor_sealed END AS sealed FROM oidc_payloads WHERE model = $1 AND id_digest = $2',
+        values: [model, idDigest],
+        method: 'select',
+      })) as Array<{ consumed_at: Date | string | null; sealed: string | null }>;
       return row ? { consumedAt: row.consumed_at ? new Date(row.consumed_at) : null, sealed: row.sealed ?? null } : undefined;
     },
 

@@ -87,6 +87,17 @@ export async function runPrepared(knex: Knex, q: { name: string; text: string; v
   }
 }
 
+/**
+ * A hot-path statement as a named prepared statement where that is possible (PostgreSQL, outside a
+ * transaction: {@link runPrepared}), else through `db.raw` (PGlite, or a transaction). `text` uses
+ * `$1`, `$2`, ... each once and in order (they become `?` for `db.raw`). Returns the rows.
+ */
+export async function queryPrepared(db: Knex, q: { name: string; text: string; values: unknown[]; method: string }): Promise<unknown[]> {
+  const pg = (db.client as { config?: { client?: unknown } }).config?.client === 'pg';
+  if (pg && !(db as { isTransaction?: boolean }).isTransaction) return runPrepared(db, q);
+  return ((await db.raw(q.text.replace(/\$\d+/g, '?'), q.values as Knex.RawBinding[])) as { rows: unknown[] }).rows;
+}
+
 /** Creates a writer over `knex` (one per app). */
 export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {}): PayloadWriter {
   const engine = opts.engine ?? ((knex.client as { config?: { client?: unknown } }).config?.client === 'pg' ? 'postgres' : 'pglite');

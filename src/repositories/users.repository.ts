@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { User, UserWithContext } from '../domain/user.ts';
+import { queryPrepared } from './payload-writer.ts';
 
 export interface UserRow {
   id: string;
@@ -93,11 +94,13 @@ export function createUsersRepository(db: Knex) {
 
     /** A user with its environment id, by user id (the account id of tokens). */
     async findWithContext(id: string): Promise<UserWithContext | undefined> {
-      const row = await db('users as u')
-        .join('contact_centers as c', 'c.id', 'u.ccid')
-        .select([...COLUMNS, 'c.environment_id'])
-        .where('u.id', id)
-        .first();
+      // on every refresh and code exchange (oidc-provider's findAccount): a prepared statement
+      const [row] = await queryPrepared(db, {
+        name: 'ccauth_users_find_with_context',
+        text: `SELECT ${COLUMNS.join(', ')}, c.environment_id FROM users u JOIN contact_centers c ON c.id = u.ccid WHERE u.id = $1 LIMIT 1`,
+        values: [id],
+        method: 'first',
+      });
       return row ? { ...toUser(row as UserRow), environmentId: (row as UserRow).environment_id! } : undefined;
     },
 

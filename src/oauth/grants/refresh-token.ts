@@ -46,7 +46,20 @@ export const REFRESH_TOKEN_PARAMETERS = [...builtin.parameters];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Creates the wrapped handler bound to `provider`. */
-export function createRefreshTokenHandler(provider: Provider, deps: { repo: OidcPayloadsRepository; sealer: Sealer; options: RefreshGraceOptions }) {
+export function createRefreshTokenHandler(
+  provider: Provider,
+  deps: {
+    repo: OidcPayloadsRepository;
+    /**
+     * Reads the presented token's row once for this request: the grace check looks at its
+     * consumption and oidc-provider's own lookup then gets the same row without a statement
+     * (adapter.ts `prefetch`). Without it the grace check reads on its own.
+     */
+    prefetch?: (model: string, id: string) => Promise<{ consumedAt: Date | null } | undefined>;
+    sealer: Sealer;
+    options: RefreshGraceOptions;
+  },
+) {
   const helpers = Object.fromEntries(Object.entries(grantHelpers).map(([n, fn]) => [n, (fn as (...a: unknown[]) => unknown).bind(undefined, provider)]));
   const { graceSeconds } = deps.options;
   const waitMs = deps.options.waitMs ?? 3000;
@@ -83,13 +96,20 @@ export function createRefreshTokenHandler(provider: Provider, deps: { repo: Oidc
   /** True when the token was rotated less than `graceSeconds` ago. */
   async function rotatedWithinGrace(idDigest: string): Promise<boolean> {
     const state = await deps.repo.findSuccessor('RefreshToken', idDigest);
-    return !!state?.consumedAt && Date.now() - state.consumedAt.getTime() <= graceSeconds * 1000;
+    return recentlyConsumed(state?.consumedAt);
   }
+
+  const recentlyConsumed = (consumedAt: Date | null | undefined) => !!consumedAt && Date.now() - consumedAt.getTime() <= graceSeconds * 1000;
 
   return async function refreshTokenGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const presented = (ctx.oidc.params as { refresh_token?: unknown }).refresh_token;
     const idDigest = graceSeconds > 0 && typeof presented === 'string' && presented ? digestToken(presented) : undefined;
-    if (idDigest && (await rotatedWithinGrace(idDigest))) {
+    const withinGrace = idDigest
+      ? deps.prefetch
+        ? recentlyConsumed((await deps.prefetch('RefreshToken', presented as string))?.consumedAt)
+        : await rotatedWithinGrace(idDigest)
+      : false;
+    if (idDigest && withinGrace) {
       // A duplicate of a refresh that already rotated (or is rotating right now): same successor.
       if (await awaitSuccessor(ctx, idDigest)) return;
       throw new errors.InvalidGrant('refresh token already used');
