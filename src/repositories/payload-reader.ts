@@ -7,7 +7,7 @@
  * the same. Lookups that arrive while earlier statements are in flight are answered together by one
  * prepared statement joining a `VALUES` list of (model, digest) keys to the table (1, 4, 16 or 64
  * slots), instead of one query each.
- * With no load a lookup goes out at once, alone.
+ * With no load a lookup goes out at the end of its event-loop turn, alone (setImmediate).
  *
  * Same answer as `createOidcPayloadsRepository().find`: the live (unexpired) row's `payload`,
  * `consumed_at` and `expires_at`, or undefined; a row that names a grant (`grant_id`, any model but
@@ -152,8 +152,9 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
       stats.lookups += 1;
       return new Promise<PayloadRowWithGrant | undefined>((resolve, reject) => {
         queue.push({ model, idDigest, resolve, reject });
-        // lookups issued in the same tick (oidc-provider's parallel finds) share one statement
-        if (queue.length === 1) queueMicrotask(pump);
+        // lookups issued during one event-loop turn (oidc-provider's parallel finds, and those of
+        // every request this turn parsed) share one statement
+        if (queue.length === 1) setImmediate(pump);
       });
     },
   };

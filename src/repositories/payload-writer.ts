@@ -4,9 +4,12 @@
  *
  * Every token response waits for its row to be stored (design.md §3: tokens are persisted before
  * they are handed out). One INSERT per token costs a round trip, a statement and a commit (a WAL
- * flush) each; under load, rows that arrive while earlier statements are in flight are sent
- * together as one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`, one commit for all.
- * With no load a row goes out at once, alone (no added latency).
+ * flush) each. Rows written during one event-loop turn (the requests that turn handled; the grant
+ * and tokens one request saves together), and rows that arrive while earlier statements are in
+ * flight, are sent together as one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`, one
+ * commit for all. With no load a row goes out at the end of its turn, alone (setImmediate). A
+ * batch refused for one row's values (SQLSTATE 22xxx/23xxx) is retried row by row, so only that
+ * row's caller gets the error.
  *
  * Same semantics as `createOidcPayloadsRepository().upsert`: insert or replace by
  * `(model, id_digest)`. Two writes of one key in a batch: the later one wins (one statement cannot
@@ -98,6 +101,15 @@ export async function queryPrepared(db: Knex, q: { name: string; text: string; v
   return ((await db.raw(q.text.replace(/\$\d+/g, '?'), q.values as Knex.RawBinding[])) as { rows: unknown[] }).rows;
 }
 
+/**
+ * True for an error caused by a row's values (SQLSTATE class 22 data exception, 23 integrity
+ * violation), not by the database being unreachable or the statement itself.
+ */
+function isRowError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
 /** Creates a writer over `knex` (one per app). */
 export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {}): PayloadWriter {
   const engine = opts.engine ?? ((knex.client as { config?: { client?: unknown } }).config?.client === 'pg' ? 'postgres' : 'pglite');
@@ -131,6 +143,18 @@ export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {})
     await runPrepared(knex, { name: STATEMENT_NAME, text: BATCH_SQL, values, method: 'insert' });
   }
 
+  /** After a batch failed on one row's data: each row alone, so only that row's caller fails. */
+  async function sendOneByOne(batch: Pending[]): Promise<void> {
+    for (const b of batch) {
+      try {
+        await send([b]);
+        b.resolve();
+      } catch (err) {
+        b.reject(err);
+      }
+    }
+  }
+
   function pump(): void {
     while (inFlight < maxInFlight && queue.length > 0) {
       const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
@@ -141,9 +165,7 @@ export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {})
           () => {
             for (const b of batch) b.resolve();
           },
-          (err: unknown) => {
-            for (const b of batch) b.reject(err);
-          },
+          (err: unknown) => (batch.length > 1 && isRowError(err) ? sendOneByOne(batch) : batch.forEach((b) => b.reject(err))),
         )
         .finally(() => {
           inFlight -= 1;
@@ -152,12 +174,23 @@ export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {})
     }
   }
 
+  let scheduled = false;
+  const pumpSoon = () => {
+    scheduled = false;
+    pump();
+  };
+
   return {
     stats,
     upsert(p) {
       return new Promise<void>((resolve, reject) => {
         queue.push({ p, resolve, reject });
-        pump();
+        // rows written during one event-loop turn go out together (the requests whose I/O this
+        // turn handled, and the grant + tokens one request saves at once: grants/password.ts)
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(pumpSoon);
+        }
       });
     },
   };

@@ -35,6 +35,24 @@ describe('password grant (seed 003 "Create an authentication token")', () => {
     expect(res.body.refresh_token).not.toBe(res.body.access_token);
   });
 
+  it('stores the grant, the access token and the refresh token in one statement (issue 6)', async () => {
+    const inserts: string[] = [];
+    const onQuery = (q: { sql: string }) => void (/^\s*insert into "?oidc_payloads/i.test(q.sql) && inserts.push(q.sql));
+    t.db.knex.on('query', onQuery);
+    let res;
+    try {
+      res = await passwordGrant();
+    } finally {
+      t.db.knex.off('query', onQuery);
+    }
+    expect(res.status).toBe(200);
+    expect(inserts).toHaveLength(1);
+    const grantId = (await t.request.post('/auth/v3/oauth/introspect').set('Authorization', basic(seed.clientId, seed.secret)).type('form').send({ token: res.body.refresh_token })).body;
+    expect(grantId.active).toBe(true); // the grant exists: introspection checks it
+    const models = await t.db.knex('oidc_payloads').select('model').count({ n: '*' }).groupBy('model');
+    expect(Object.fromEntries(models.map((m) => [m.model, Number(m.n)]))).toMatchObject({ Grant: expect.any(Number), AccessToken: expect.any(Number), RefreshToken: expect.any(Number) });
+  });
+
   it('gives the same invalid_grant body for a wrong password and an unknown user', async () => {
     const bad = (username: string, password: string) =>
       t.request.post(TOKEN).set('Authorization', basic(seed.clientId, seed.secret)).type('form').send({ grant_type: 'password', username, password });

@@ -68,19 +68,20 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
     grant.addOIDCScope([scope, withRefresh ? 'offline_access' : ''].filter(Boolean).join(' '));
     const resource = jwt?.isJwtClient(client) ? jwt.resource : undefined;
     if (resource) grant.addResourceScope(resource, scope);
-    const grantId = await grant.save();
+    // save() names the grant before its first await; grant and tokens are then written together
+    // (one statement: repositories/payload-writer.ts batches the rows of one event-loop turn)
+    const grantSaved = grant.save();
+    const grantId = grant.jti as string;
 
     const at = new provider.AccessToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope });
     jwt?.attach(provider, at, client, scope);
     ctx.oidc.entity('AccessToken', at);
-    const accessToken = await at.save();
-
-    let refreshToken: string | undefined;
+    let rt: InstanceType<Provider['RefreshToken']> | undefined;
     if (withRefresh) {
-      const rt = new provider.RefreshToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope, ...(resource ? { resource } : {}) });
+      rt = new provider.RefreshToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope, ...(resource ? { resource } : {}) });
       ctx.oidc.entity('RefreshToken', rt);
-      refreshToken = await rt.save();
     }
+    const [, accessToken, refreshToken] = await Promise.all([grantSaved, at.save(), rt?.save()]);
 
     ctx.body = {
       access_token: accessToken,
