@@ -239,6 +239,7 @@ export function createCredentialGuard(deps: {
     },
 
     pairBlockedForSeconds(subject, address) {
+      if (blockedPairs.size === 0) return 0; // the common case: nothing blocked in this process
       const until = blockedPairs.get(identify(subject).pair(address));
       return until === undefined || until <= Date.now() ? 0 : secondsOf(until - Date.now());
     },

@@ -47,10 +47,10 @@ describe('password grant (seed 003 "Create an authentication token")', () => {
     }
     expect(res.status).toBe(200);
     expect(inserts).toHaveLength(1);
-    const grantId = (await t.request.post('/auth/v3/oauth/introspect').set('Authorization', basic(seed.clientId, seed.secret)).type('form').send({ token: res.body.refresh_token })).body;
-    expect(grantId.active).toBe(true); // the grant exists: introspection checks it
-    const models = await t.db.knex('oidc_payloads').select('model').count({ n: '*' }).groupBy('model');
-    expect(Object.fromEntries(models.map((m) => [m.model, Number(m.n)]))).toMatchObject({ Grant: expect.any(Number), AccessToken: expect.any(Number), RefreshToken: expect.any(Number) });
+    const introspected = (await t.request.post('/auth/v3/oauth/introspect').set('Authorization', basic(seed.clientId, seed.secret)).type('form').send({ token: res.body.refresh_token })).body;
+    expect(introspected.active).toBe(true); // the grant exists: introspection checks it
+    const models = (await t.db.knex('oidc_payloads').distinct('model')) as Array<{ model: string }>;
+    expect(models.map((m) => m.model)).toEqual(expect.arrayContaining(['Grant', 'AccessToken', 'RefreshToken']));
   });
 
   it('gives the same invalid_grant body for a wrong password and an unknown user', async () => {

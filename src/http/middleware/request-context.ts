@@ -18,7 +18,17 @@ export function requestContext(logger: Logger) {
     const given = ctx.get('x-request-id');
     ctx.requestId = /^[A-Za-z0-9._-]{8,128}$/.test(given) ? given : randomUUID();
     ctx.set('X-Request-Id', ctx.requestId);
-    ctx.log = logger.child({ reqId: ctx.requestId });
+    // the request's child logger is built on first use (most requests log only the access line)
+    let child: Logger | undefined;
+    const requestId = ctx.requestId;
+    Object.defineProperty(ctx, 'log', {
+      configurable: true,
+      enumerable: true,
+      get: () => (child ??= logger.child({ reqId: requestId })),
+      set: (value: Logger) => {
+        child = value;
+      },
+    });
     const started = process.hrtime.bigint();
     try {
       await next();
