@@ -20,6 +20,7 @@
  *   client_credentials_basic; writes bench/results/profile.md) --out=bench/results --log-level=info
  *   --update-readme (copies latest.md into README.md between the `bench:latest` markers)
  *   --ccauth-node-args="--max-old-space-size=160" (extra Node options for the ccauth child only)
+ *   --ccauth-env=MALLOC_ARENA_MAX=2,K=V (extra environment of the ccauth child only)
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +35,7 @@ import { loadAverage } from './lib/proc.ts';
 import { profileMarkdown, summarizeProfile } from './lib/profile.ts';
 import { SCENARIOS } from './lib/scenarios.ts';
 import type { LoadOptions, Scenario, TargetKind } from './lib/scenarios.ts';
-import { NODE, ROOT, freePort, startServer } from './lib/servers.ts';
+import { CCAUTH_NODE_FLAGS, NODE, ROOT, SERVER_NODE_FLAGS, freePort, startServer } from './lib/servers.ts';
 import type { Server } from './lib/servers.ts';
 import { backendPids, createBenchDatabase, createFixtures, fillLarge } from './lib/setup.ts';
 import type { BenchDatabase, Fixtures } from './lib/setup.ts';
@@ -58,6 +59,7 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string', default: 'info' },
     'update-readme': { type: 'boolean', default: false },
     'ccauth-node-args': { type: 'string', default: '' },
+    'ccauth-env': { type: 'string', default: '' },
   },
 });
 
@@ -384,7 +386,7 @@ async function main(): Promise<void> {
       script: 'src/main.ts',
       port: ccPort,
       readyPath: '/readyz',
-      nodeArgs: [...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args['ccauth-node-args']!.split(' ').filter(Boolean)],
+      nodeArgs: [...CCAUTH_NODE_FLAGS, ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args['ccauth-node-args']!.split(' ').filter(Boolean)],
       env: {
         NODE_ENV: 'production',
         HOST: '127.0.0.1',
@@ -398,6 +400,7 @@ async function main(): Promise<void> {
         KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         LOG_LEVEL: args['log-level']!,
         WORKERS: String(WORKERS),
+        ...Object.fromEntries(args['ccauth-env']!.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
       },
     });
     servers.push(ccauth);
@@ -496,7 +499,7 @@ async function main(): Promise<void> {
       '',
       `${meta.date} · commit ${meta.commit} · Node ${meta.node} · ${meta.postgres} · ${meta.cpus} × ${meta.cpuModel} · load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
       '',
-      `\`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${DURATION} s per server and scenario (after a ${WARMUP} s warm-up), ccauth WORKERS=${WORKERS}, LOG_LEVEL=${meta.options.logLevel}, ${fx.clients.length} clients and ${fx.users.length} users. Medians over rounds; CPU ms/req = server utime+stime (/proc) ÷ responses; PG CPU = the run database's PostgreSQL backends. Stock = oidc-provider ${'9.13.3'} in memory (plaintext client secrets; argon2id user passwords at the same cost); bare = koa returning a constant JSON body.`,
+      `\`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${DURATION} s per server and scenario (after a ${WARMUP} s warm-up), ccauth WORKERS=${WORKERS} with \`${[...SERVER_NODE_FLAGS, ...CCAUTH_NODE_FLAGS].join(' ')}\` (all three servers run with \`${SERVER_NODE_FLAGS.join(' ')}\`), LOG_LEVEL=${meta.options.logLevel}, ${fx.clients.length} clients and ${fx.users.length} users. Medians over rounds; CPU ms/req = server utime+stime (/proc) ÷ responses; PG CPU = the run database's PostgreSQL backends. Stock = oidc-provider ${'9.13.3'} in memory (plaintext client secrets; argon2id user passwords at the same cost); bare = koa returning a constant JSON body.`,
       '',
       '## Empty database',
       '',

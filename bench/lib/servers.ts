@@ -19,6 +19,8 @@ export const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
  * promise hooks; oidc-provider opens one per request.
  */
 export const SERVER_NODE_FLAGS = ['--experimental-async-context-frame'];
+/** Node options ccauth alone runs with, as `npm start` and the Dockerfile run it: a 160 MB old generation. */
+export const CCAUTH_NODE_FLAGS = ['--max-old-space-size=160'];
 
 /** A started server. */
 export interface Server {
