@@ -14,7 +14,9 @@
  *    and runs every scenario again.
  * 6. Writes bench/results/latest.md and latest.json; drops the database.
  *
- * Options: --duration=5 --rounds=3 --warmup=2 --connections=10 --clients=10 --users=10
+ * The database: DATABASE_URL, else the local server over its Unix socket (`--tcp`: 127.0.0.1:5432).
+ *
+ * Options: --tcp --duration=5 --rounds=3 --warmup=2 --connections=10 --clients=10 --users=10
  *   --max-requests=200000 --workers=1 --only=id,id --large --large-tokens=1000000
  *   --large-clients=100000 --profile (ccauth under --cpu-prof for the selected scenarios, default
  *   client_credentials_basic; writes bench/results/profile.md) --out=bench/results --log-level=info
@@ -24,7 +26,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -60,6 +62,7 @@ const { values: args } = parseArgs({
     'update-readme': { type: 'boolean', default: false },
     'ccauth-node-args': { type: 'string', default: '' },
     'ccauth-env': { type: 'string', default: '' },
+    tcp: { type: 'boolean', default: false },
   },
 });
 
@@ -74,7 +77,16 @@ const WARMUP = num('warmup', 0, 30);
 const CONNECTIONS = num('connections', 1, 256);
 const MAX_REQUESTS = num('max-requests', 100, 5_000_000);
 const WORKERS = num('workers', 1, 16);
-const BASE_DB_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * The database server: DATABASE_URL, else the local server — over its Unix socket when there is one
+ * (how a co-located ccauth should connect: a TCP loopback write costs ccauth about as much CPU as a
+ * short statement; README "Performance"), else 127.0.0.1:5432. `--tcp` forces the latter.
+ */
+const LOCAL_SOCKET = '/var/run/postgresql/.s.PGSQL.5432';
+const BASE_DB_URL =
+  process.env.DATABASE_URL ||
+  (!args.tcp && existsSync(LOCAL_SOCKET) ? 'postgres://postgres@%2Fvar%2Frun%2Fpostgresql/postgres' : 'postgres://postgres@127.0.0.1:5432/postgres');
+const DB_TRANSPORT = new URL(BASE_DB_URL).hostname.startsWith('%2f') || new URL(BASE_DB_URL).hostname.startsWith('%2F') ? 'Unix socket' : 'TCP';
 const OPS = { username: 'ops', password: `bench-ops-${randomBytes(8).toString('hex')}` };
 
 const selected: Scenario[] = args.only
@@ -499,7 +511,7 @@ async function main(): Promise<void> {
       '',
       `${meta.date} · commit ${meta.commit} · Node ${meta.node} · ${meta.postgres} · ${meta.cpus} × ${meta.cpuModel} · load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
       '',
-      `\`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${DURATION} s per server and scenario (after a ${WARMUP} s warm-up), ccauth WORKERS=${WORKERS} with \`${[...SERVER_NODE_FLAGS, ...CCAUTH_NODE_FLAGS].join(' ')}\` (all three servers run with \`${SERVER_NODE_FLAGS.join(' ')}\`), LOG_LEVEL=${meta.options.logLevel}, ${fx.clients.length} clients and ${fx.users.length} users. Medians over rounds; CPU ms/req = server utime+stime (/proc) ÷ responses; PG CPU = the run database's PostgreSQL backends. Stock = oidc-provider ${'9.13.3'} in memory (plaintext client secrets; argon2id user passwords at the same cost); bare = koa returning a constant JSON body.`,
+      `\`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${DURATION} s per server and scenario (after a ${WARMUP} s warm-up), PostgreSQL over ${DB_TRANSPORT}, ccauth WORKERS=${WORKERS} with \`${[...SERVER_NODE_FLAGS, ...CCAUTH_NODE_FLAGS].join(' ')}\` (all three servers run with \`${SERVER_NODE_FLAGS.join(' ')}\`), LOG_LEVEL=${meta.options.logLevel}, ${fx.clients.length} clients and ${fx.users.length} users. Medians over rounds; CPU ms/req = server utime+stime (/proc) ÷ responses; PG CPU = the run database's PostgreSQL backends. Stock = oidc-provider ${'9.13.3'} in memory (plaintext client secrets; argon2id user passwords at the same cost); bare = koa returning a constant JSON body.`,
       '',
       '## Empty database',
       '',
