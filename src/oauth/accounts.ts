@@ -4,6 +4,7 @@
  */
 import type { Account, FindAccount } from 'oidc-provider';
 import type { Principal, PrincipalsService } from '../services/principals.service.ts';
+import { currentRequest, prefetchedUsers } from './request-prefetch.ts';
 
 /** The OIDC claims for a principal (sub is the account id). */
 export function claimsFor(p: Principal): Record<string, unknown> {
@@ -30,8 +31,10 @@ export function claimsFor(p: Principal): Record<string, unknown> {
 
 /** Builds `findAccount` over the principals service. */
 export function createFindAccount(principals: PrincipalsService): FindAccount {
-  return async (_ctx, id): Promise<Account | undefined> => {
-    const p = await principals.findByAccountId(id);
+  return async (ctx, id): Promise<Account | undefined> => {
+    // the user usually came with the token this request just read (request-prefetch.ts)
+    const ahead = prefetchedUsers.take(ctx ?? currentRequest(), id);
+    const p = ahead.hit ? principals.principalOf(id, ahead.value) : await principals.findByAccountId(id);
     if (!p) return undefined;
     return {
       accountId: id,

@@ -9,15 +9,15 @@
  *   yields exactly one token set.
  * - `Client` is served read-only from the `clients` table through {@link ClientSource}.
  */
-import Provider, { errors } from 'oidc-provider';
+import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Knex } from 'knex';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { createPayloadReader } from '../repositories/payload-reader.ts';
 import { createPayloadWriter } from '../repositories/payload-writer.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
-import type { PayloadRowWithGrant } from '../repositories/payload-reader.ts';
 import { digestToken } from '../security/tokens.ts';
+import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers } from './request-prefetch.ts';
 
 /** Supplies client metadata (oidc-provider shape) by client_id. */
 export interface ClientSource {
@@ -46,27 +46,6 @@ function restore(model: string, id: string, row: PayloadRow | undefined, graceMs
  * @param knex the database; @param clients where Client metadata comes from;
  * @param opts.refreshGraceSeconds the refresh-token rotation grace window (seconds).
  */
-/**
- * Grants read together with a token during one oidc-provider request (payload-reader.ts): request
- * context → digest of the grant id → the grant's row (null: gone or expired). The request's next
- * Grant lookup takes its entry (once) instead of a statement; a grant written by the request drops
- * the map. Same answer as a second read a moment later, from the token statement's snapshot.
- */
-const prefetchedGrants = new WeakMap<object, Map<string, PayloadRow | null>>();
-
-/**
- * Rows read ahead for the current request ({@link createAdapterClass}'s `prefetch`): request context
- * → `model\0digest` → row (undefined: none). The request's next `find` of that key takes it once.
- */
-const prefetchedRows = new WeakMap<object, Map<string, PayloadRowWithGrant | undefined>>();
-
-const requestContext = (): object | undefined => (Provider as unknown as { ctx?: object }).ctx;
-
-function forgetPrefetchedGrants(): void {
-  const ctx = requestContext();
-  if (ctx) prefetchedGrants.delete(ctx);
-}
-
 export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { refreshGraceSeconds?: number } = {}) {
   const graceMs = (opts.refreshGraceSeconds ?? 0) * 1000;
   const repo = createOidcPayloadsRepository(knex);
@@ -84,12 +63,8 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     static async prefetch(model: string, id: string): Promise<{ consumedAt: Date | null } | undefined> {
       const digest = digestToken(id);
       const row = await reader.find(model, digest);
-      const ctx = requestContext();
-      if (ctx) {
-        let ahead = prefetchedRows.get(ctx);
-        if (!ahead) prefetchedRows.set(ctx, (ahead = new Map()));
-        ahead.set(`${model}\0${digest}`, row);
-      }
+      const ctx = currentRequest();
+      if (ctx) prefetchedRows.put(ctx, `${model}\0${digest}`, row);
       return row ? { consumedAt: row.consumed_at ? new Date(row.consumed_at) : null } : undefined;
     }
 
@@ -100,7 +75,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed through the ops API');
-      if (this.model === 'Grant') forgetPrefetchedGrants();
+      if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
       const { jti: _jti, ...stored } = payload;
       await writer.upsert({
         model: this.model,
@@ -118,29 +93,17 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findClientMetadata(id);
       const digest = digestToken(id);
-      const ctx = requestContext();
-      if (this.model === 'Grant' && ctx) {
-        const prefetched = prefetchedGrants.get(ctx);
-        if (prefetched?.has(digest)) {
-          const row = prefetched.get(digest)!;
-          prefetched.delete(digest);
-          return restore(this.model, id, row ?? undefined, graceMs);
-        }
+      const ctx = currentRequest();
+      if (this.model === 'Grant') {
+        const grant = prefetchedGrants.take(ctx, digest);
+        if (grant.hit) return restore(this.model, id, grant.value ?? undefined, graceMs);
       }
-      const ahead = ctx ? prefetchedRows.get(ctx) : undefined;
-      const key = `${this.model}\0${digest}`;
-      let row: PayloadRowWithGrant | undefined;
-      if (ahead?.has(key)) {
-        row = ahead.get(key);
-        ahead.delete(key);
-      } else {
-        row = await reader.find(this.model, digest);
-      }
-      const grantId = (row?.payload as { grantId?: unknown } | undefined)?.grantId;
-      if (ctx && row?.grant !== undefined && typeof grantId === 'string') {
-        let prefetched = prefetchedGrants.get(ctx);
-        if (!prefetched) prefetchedGrants.set(ctx, (prefetched = new Map()));
-        prefetched.set(digestToken(grantId), row.grant);
+      const ahead = prefetchedRows.take(ctx, `${this.model}\0${digest}`);
+      const row = ahead.hit ? ahead.value : await reader.find(this.model, digest);
+      if (ctx && row) {
+        const { grantId, accountId } = row.payload as { grantId?: unknown; accountId?: unknown };
+        if (row.grant !== undefined && typeof grantId === 'string') prefetchedGrants.put(ctx, digestToken(grantId), row.grant);
+        if (row.user !== undefined && typeof accountId === 'string') prefetchedUsers.put(ctx, accountId, row.user);
       }
       return restore(this.model, id, row, graceMs);
     }
@@ -164,12 +127,12 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     }
 
     async destroy(id: string): Promise<void> {
-      if (this.model === 'Grant') forgetPrefetchedGrants();
+      if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
       await repo.destroy(this.model, digestToken(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      forgetPrefetchedGrants();
+      prefetchedGrants.forget(currentRequest());
       await repo.revokeByGrantId(grantId, this.model);
     }
   };

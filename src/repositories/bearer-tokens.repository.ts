@@ -18,13 +18,11 @@
 import type { Knex } from 'knex';
 import type { UserWithContext } from '../domain/user.ts';
 import { runPrepared } from './payload-writer.ts';
-import { sqlTokenDigest } from './sql-digest.ts';
+import { sqlTokenDigest, sqlUserId } from './sql-digest.ts';
 import { toUser } from './users.repository.ts';
 import type { UserRow } from './users.repository.ts';
 
 const STATEMENT_NAME = 'ccauth_bearer_token_find';
-
-const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 const FIND_SQL = `SELECT t.model, t.payload,
   (t.grant_id IS NULL OR EXISTS (
@@ -36,7 +34,7 @@ const FIND_SQL = `SELECT t.model, t.payload,
   u.id, u.ccid, u.username, u.dbid, u.first_name, u.last_name, u.email, u.authorities, u.properties, u.enabled, u.created_at,
   c.environment_id
 FROM oidc_payloads t
-LEFT JOIN users u ON u.id = (CASE WHEN t.account_id LIKE 'user:%' AND substr(t.account_id, 6) ~ '${UUID}' THEN substr(t.account_id, 6)::uuid END)
+LEFT JOIN users u ON u.id = ${sqlUserId('t.account_id')}
 LEFT JOIN contact_centers c ON c.id = u.ccid
 WHERE t.model IN ('AccessToken', 'ClientCredentials') AND t.id_digest = $1
   AND (t.expires_at IS NULL OR t.expires_at > now())

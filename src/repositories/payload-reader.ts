@@ -11,14 +11,19 @@
  *
  * Same answer as `createOidcPayloadsRepository().find`: the live (unexpired) row's `payload`,
  * `consumed_at` and `expires_at`, or undefined; a row that names a grant (`grant_id`, any model but
- * Grant) also carries that grant's live row from the same statement (or null), which the adapter
- * hands to the Grant lookup of the same request (oauth/adapter.ts). PostgreSQL: named prepared statement on a pool
+ * Grant) also carries that grant's live row from the same statement (or null), and a row of a user
+ * account (`user:<uuid>`) that user (or null); the adapter hands both to the same request's Grant
+ * lookup and `findAccount` (oauth/request-prefetch.ts). PostgreSQL: named prepared statement on a pool
  * connection; PGlite: the same SQL through knex.
  */
 import type { Knex } from 'knex';
 import type { PayloadRow } from './oidc-payloads.repository.ts';
 import { runPrepared } from './payload-writer.ts';
-import { sqlTokenDigest } from './sql-digest.ts';
+import { sqlTokenDigest, sqlUserId } from './sql-digest.ts';
+import { toUser } from './users.repository.ts';
+import type { UserRow } from './users.repository.ts';
+import { USER_ACCOUNT_PREFIX } from '../domain/user.ts';
+import type { UserWithContext } from '../domain/user.ts';
 
 /**
  * Key slots of the prepared statements: a batch of n distinct keys uses the smallest size ≥ n and
@@ -35,12 +40,18 @@ function batchSql(slots: number, placeholder: (n: number) => string): string {
   const values = Array.from({ length: slots }, (_, k) => `(${k + 1}, ${placeholder(2 * k + 1)}::text, ${placeholder(2 * k + 2)}::text)`).join(', ');
   return `SELECT k.i AS i, p.payload, p.consumed_at, p.expires_at,
   p.grant_id IS NOT NULL AND k.model <> 'Grant' AS has_grant,
-  g.payload AS grant_payload, g.consumed_at AS grant_consumed_at, g.expires_at AS grant_expires_at
+  g.payload AS grant_payload, g.consumed_at AS grant_consumed_at, g.expires_at AS grant_expires_at,
+  p.account_id LIKE '${USER_ACCOUNT_PREFIX}%' AS user_account,
+  CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('id', u.id, 'ccid', u.ccid, 'username', u.username, 'dbid', u.dbid,
+    'first_name', u.first_name, 'last_name', u.last_name, 'email', u.email, 'authorities', u.authorities,
+    'properties', u.properties, 'enabled', u.enabled, 'created_at', u.created_at, 'environment_id', c.environment_id) END AS account_user
 FROM (VALUES ${values}) AS k(i, model, id_digest)
 JOIN oidc_payloads p ON p.model = k.model AND p.id_digest = k.id_digest
 LEFT JOIN oidc_payloads g ON p.grant_id IS NOT NULL AND k.model <> 'Grant' AND g.model = 'Grant'
   AND g.id_digest = ${sqlTokenDigest('p.grant_id')}
   AND (g.expires_at IS NULL OR g.expires_at > now())
+LEFT JOIN users u ON u.id = ${sqlUserId('p.account_id')}
+LEFT JOIN contact_centers c ON c.id = u.ccid
 WHERE p.expires_at IS NULL OR p.expires_at > now()`;
 }
 
@@ -53,6 +64,11 @@ const PGLITE_STATEMENTS = new Map(SLOT_SIZES.map((n) => [n, batchSql(n, () => '?
  */
 export interface PayloadRowWithGrant extends PayloadRow {
   grant?: PayloadRow | null;
+  /**
+   * For a row whose `account_id` is a user account (`user:<uuid>`): that user as the same statement
+   * read it (disabled ones included), or null when there is none; absent for other accounts.
+   */
+  user?: UserWithContext | null;
 }
 
 export interface PayloadReaderOptions {
@@ -87,6 +103,8 @@ interface ResultRow extends PayloadRow {
   grant_payload: Record<string, unknown> | null;
   grant_consumed_at: Date | null;
   grant_expires_at: Date | null;
+  user_account: boolean | null;
+  account_user: (UserRow & { environment_id: string }) | null;
 }
 
 
@@ -125,6 +143,7 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
     for (const r of rows) {
       const row: PayloadRowWithGrant = { payload: r.payload, consumed_at: r.consumed_at, expires_at: r.expires_at };
       if (r.has_grant) row.grant = r.grant_payload ? { payload: r.grant_payload, consumed_at: r.grant_consumed_at, expires_at: r.grant_expires_at } : null;
+      if (r.user_account) row.user = r.account_user ? { ...toUser(r.account_user), environmentId: r.account_user.environment_id } : null;
       byOrdinal.set(Number(r.i), row);
     }
     batch.forEach((b, n) => b.resolve(byOrdinal.get(index.get(keys[n]!)!)));

@@ -86,6 +86,25 @@ describe('password grant for a contact-center user (domain\\user)', () => {
     expect(res.body.access_token).not.toBe(first.body.access_token);
   });
 
+  it('a refresh reads token, grant and user in one statement, and writes in three (issue 6)', async () => {
+    const first = await login('t100\\default', PASSWORD);
+    await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period
+    await refresh((await login('t100\\default', PASSWORD)).body.refresh_token); // warms the caches
+    const statements: string[] = [];
+    const onQuery = (q: { sql: string }) => void statements.push(q.sql.replace(/\s+/g, ' '));
+    t.db.knex.on('query', onQuery);
+    let res;
+    try {
+      res = await refresh(first.body.refresh_token);
+    } finally {
+      t.db.knex.off('query', onQuery);
+    }
+    expectTokenResponse(res);
+    expect(statements.filter((q) => /from "?users"?/i.test(q))).toEqual([]); // no read of its own for the account
+    // token + grant + user; consume; new refresh token; new access token; sealed successor
+    expect(statements).toHaveLength(5);
+  });
+
   it('answers exactly Bad credentials for a wrong password, an unknown user and an unknown domain', async () => {
     expectBadCredentials(await login('t100\\default', 'Wrong-Password-1'));
     expectBadCredentials(await login('t100\\nobody', PASSWORD));
