@@ -2,11 +2,10 @@
  * Resolves a presented bearer access token (RFC 6750) to what it stands for, for our own
  * Bearer-protected routes (Environment API, Genesys userinfo, sign-out); no argon2.
  *
- * With a {@link BearerTokensRepository} (the app's choice): one statement reads the token, its
- * grant's liveness and its user (repositories/bearer-tokens.repository.ts), then the client comes
- * from the in-process client cache, and the payload gets the checks oidc-provider's
- * `AccessToken.find` would apply (model, `exp`, `nbf`). Without one: oidc-provider's
- * AccessToken / ClientCredentials / Grant models, one read each.
+ * One statement reads the token, its grant's liveness and its user
+ * (repositories/bearer-tokens.repository.ts); the client comes from the in-process client cache,
+ * and the payload gets the checks oidc-provider's `AccessToken.find` would apply (model, `exp`,
+ * `nbf`, opaque format).
  */
 import type Provider from 'oidc-provider';
 import type { UserWithContext } from '../domain/user.ts';
@@ -24,46 +23,21 @@ export interface ResolvedToken {
   client: CcauthClientExtras;
   /** Expiry, epoch seconds. */
   exp: number;
-  /**
-   * The user behind `accountId` as read with the token (null: no such user, or not a user
-   * account); absent when the lookup did not read it (then ask principals.findByAccountId).
-   */
-  user?: UserWithContext | null;
+  /** The user behind `accountId`, read with the token (null: no such user, or not a user account). */
+  user: UserWithContext | null;
 }
 
 export type TokenLookup = (token: string) => Promise<ResolvedToken | undefined>;
 
 /**
- * Builds the lookup over a provider's AccessToken and ClientCredentials models.
+ * Builds the lookup (module comment).
  * @param source the provider, or a function returning the live one (the provider is rebuilt when
- *   signing keys change: src/oauth/keys.ts).
+ *   signing keys change: src/oauth/keys.ts); its Client model (in-process cache) answers the client.
+ * @param bearerTokens the one-statement token read (repositories/bearer-tokens.repository.ts).
  */
-export function createTokenLookup(source: Provider | (() => Provider), bearerTokens?: BearerTokensRepository): TokenLookup {
+export function createTokenLookup(source: Provider | (() => Provider), bearerTokens: BearerTokensRepository): TokenLookup {
   const current = typeof source === 'function' ? source : () => source;
-  if (bearerTokens) return (token) => lookupInOneStatement(current, bearerTokens, token);
-  return async (token) => {
-    if (typeof token !== 'string' || token.length < 20 || token.length > 2048) return undefined;
-    const provider = current();
-    const at = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token));
-    if (!at || at.isExpired || !at.clientId) return undefined;
-    const client = await provider.Client.find(at.clientId);
-    if (!client) return undefined;
-    const isAccess = at.kind === 'AccessToken';
-    if (isAccess) {
-      // the grant must still exist (revoked grants take their tokens with them)
-      const grantId = (at as { grantId?: string }).grantId;
-      if (grantId && !(await provider.Grant.find(grantId))) return undefined;
-    }
-    return {
-      kind: isAccess ? 'access_token' : 'client_credentials',
-      accountId: isAccess ? (at as { accountId?: string }).accountId : undefined,
-      clientId: at.clientId,
-      scope: at.scope ?? '',
-      grantId: (at as { grantId?: string }).grantId,
-      client: client as unknown as CcauthClientExtras,
-      exp: at.exp ?? 0,
-    };
-  };
+  return (token) => lookupInOneStatement(current, bearerTokens, token);
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);

@@ -36,7 +36,7 @@ export const OPENID_USERINFO_PATH = '/auth/v3/openid/userinfo';
 
 export interface UserinfoRouterDeps {
   lookupToken: TokenLookup;
-  principals: Pick<PrincipalsService, 'findByAccountId' | 'principalOf'>;
+  principals: Pick<PrincipalsService, 'principalOf'>;
   cors: CorsPolicy;
 }
 
@@ -117,12 +117,8 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
     if (resolved.kind === 'client_credentials') {
       return { subject: { kind: 'client', clientId: resolved.clientId, authorities: resolved.client.ccauth_authorities ?? [] }, ccids };
     }
-    // the user row usually comes with the token (one statement: token-lookup.ts)
-    const principal = !resolved.accountId
-      ? undefined
-      : resolved.user !== undefined
-        ? deps.principals.principalOf(resolved.accountId, resolved.user)
-        : await deps.principals.findByAccountId(resolved.accountId);
+    // the user row comes with the token (one statement: token-lookup.ts)
+    const principal = resolved.accountId ? deps.principals.principalOf(resolved.accountId, resolved.user) : undefined;
     if (!principal) {
       unauthorized(ctx, 'the access token is invalid, expired or revoked', true);
       return undefined;
