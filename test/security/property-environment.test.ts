@@ -100,11 +100,14 @@ describe('Environment API under random input', { timeout: 120_000 }, () => {
 
   it('keeps random usernames unique in canonical form and able to log in (100 runs)', async () => {
     const username = fc.oneof(nastyString(), fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }), fc.stringMatching(/^[A-Za-z][A-Za-z0-9._-]{0,11}$/));
+    // a contact center of its own: the tests above may create users (any nasty string, 😀 too) in the shared one
+    const domain = `p${crypto.randomUUID().slice(0, 8)}`;
+    const own = await createContactCenter(t.db.knex, { domains: [domain] });
     const seen = new Map<string, string>();
     await fc.assert(
       fc.asyncProperty(username, async (name) => {
         const before = await rowCounts(t.db.knex, ['users']);
-        const res = await t.request.post(`/environment/v3/contact-centers/${ccid}/users`).set('Authorization', OPS_AUTH).send(JSON.stringify({ data: { username: name, password: PASSWORD } })).set('Content-Type', 'application/json');
+        const res = await t.request.post(`/environment/v3/contact-centers/${own.ccid}/users`).set('Authorization', OPS_AUTH).send(JSON.stringify({ data: { username: name, password: PASSWORD } })).set('Content-Type', 'application/json');
         expectAdminAnswer(res);
         const canonical = canonicalUsername(name);
         if (res.status !== 200) {
@@ -116,7 +119,7 @@ describe('Environment API under random input', { timeout: 120_000 }, () => {
         expect(seen.has(canonical)).toBe(false);
         seen.set(canonical, res.body.data.id);
         // logging in with the canonical form reaches this very account (introspection's sub)
-        const login = await t.request.post('/auth/v3/oauth/token').set('Authorization', basic(client.clientId, client.secret)).type('form').send({ grant_type: 'password', username: `t100\\${canonical}`, password: PASSWORD });
+        const login = await t.request.post('/auth/v3/oauth/token').set('Authorization', basic(client.clientId, client.secret)).type('form').send({ grant_type: 'password', username: `${domain}\\${canonical}`, password: PASSWORD });
         expect(login.status, login.text).toBe(200);
         const introspected = await t.request.post('/auth/v3/oauth/introspect').set('Authorization', basic(client.clientId, client.secret)).type('form').send({ token: login.body.access_token });
         expect(introspected.body.sub).toBe(`user:${res.body.data.id}`);
@@ -125,7 +128,7 @@ describe('Environment API under random input', { timeout: 120_000 }, () => {
     );
     // a second pass over the accepted names: each one's upper-case form is a duplicate
     for (const canonical of [...seen.keys()].slice(0, 20)) {
-      const res = await t.request.post(`/environment/v3/contact-centers/${ccid}/users`).set('Authorization', OPS_AUTH).send({ data: { username: canonical.toUpperCase(), password: PASSWORD } });
+      const res = await t.request.post(`/environment/v3/contact-centers/${own.ccid}/users`).set('Authorization', OPS_AUTH).send({ data: { username: canonical.toUpperCase(), password: PASSWORD } });
       expect([400, 409]).toContain(res.status);
     }
   }, 90_000);
