@@ -15,6 +15,8 @@ import type { Knex } from 'knex';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { createPayloadReader } from '../repositories/payload-reader.ts';
 import { createPayloadWriter } from '../repositories/payload-writer.ts';
+import { createPayloadUpdater } from '../repositories/payload-updater.ts';
+import type { PayloadUpdater } from '../repositories/payload-updater.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
 import { digestToken } from '../security/tokens.ts';
 import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers } from './request-prefetch.ts';
@@ -46,12 +48,13 @@ function restore(model: string, id: string, row: PayloadRow | undefined, graceMs
  * @param knex the database; @param clients where Client metadata comes from;
  * @param opts.refreshGraceSeconds the refresh-token rotation grace window (seconds).
  */
-export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { refreshGraceSeconds?: number } = {}) {
+export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { refreshGraceSeconds?: number; updater?: PayloadUpdater } = {}) {
   const graceMs = (opts.refreshGraceSeconds ?? 0) * 1000;
   const repo = createOidcPayloadsRepository(knex);
   // token-path reads and writes go out batched under load (one statement for concurrent requests)
   const writer = createPayloadWriter(knex);
   const reader = createPayloadReader(knex);
+  const updater = opts.updater ?? createPayloadUpdater(knex);
 
   return class PostgresAdapter implements Adapter {
     /**
@@ -122,7 +125,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     }
 
     async consume(id: string): Promise<void> {
-      const ok = await repo.consume(this.model, digestToken(id));
+      const ok = await updater.consume(this.model, digestToken(id));
       if (!ok) throw new errors.InvalidGrant('grant request is invalid');
     }
 

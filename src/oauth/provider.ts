@@ -31,6 +31,7 @@ import { installRedirectUriRules } from './redirect-uris.ts';
 import type { CorsPolicy } from '../services/cors.service.ts';
 import type { CredentialGuard } from '../services/rate-limit.service.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
+import { createPayloadUpdater } from '../repositories/payload-updater.ts';
 
 /** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
 export const OAUTH_PREFIX = '/auth/v3/oauth';
@@ -87,7 +88,9 @@ const extras = (client: unknown) => client as CcauthClientExtras;
 
 /** Creates and configures the provider; the caller mounts it. */
 export function createProvider(deps: ProviderDeps): Provider {
-  const Adapter = createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10 });
+  // consume and the refresh grace window's successor: batched single-row updates, shared by both users
+  const updater = createPayloadUpdater(deps.knex);
+  const Adapter = createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10, updater });
   const configuration: Configuration = {
     adapter: Adapter,
     findAccount: createFindAccount(deps.principals),
@@ -215,7 +218,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.registerGrantType(
     'refresh_token',
     createRefreshTokenHandler(provider, {
-      repo: createOidcPayloadsRepository(deps.knex),
+      repo: { findSuccessor: createOidcPayloadsRepository(deps.knex).findSuccessor, setSuccessor: updater.setSuccessor },
       prefetch: (model, id) => Adapter.prefetch(model, id),
       sealer: deps.graceSealer,
       options: { graceSeconds: deps.refreshGraceSeconds ?? 10 },

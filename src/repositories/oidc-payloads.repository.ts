@@ -62,19 +62,7 @@ export function createOidcPayloadsRepository(db: Knex) {
       return live(db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model, user_code: userCode })).first();
     },
 
-    /**
-     * Marks a row consumed in one atomic statement. Returns true only for the single caller that
-     * flipped `consumed_at` from NULL; every concurrent or later caller gets false.
-     */
-    async consume(model: string, idDigest: string): Promise<boolean> {
-      const rows = await queryPrepared(db, {
-        name: 'ccauth_oidc_payloads_consume',
-        text: 'UPDATE oidc_payloads SET consumed_at = now() WHERE model = $1 AND id_digest = $2 AND consumed_at IS NULL RETURNING id_digest',
-        values: [model, idDigest],
-        method: 'update',
-      });
-      return rows.length === 1;
-    },
+    // consume and the refresh successor write: payload-updater.ts (batched across requests)
 
     async destroy(model: string, idDigest: string): Promise<void> {
       await db('oidc_payloads').where({ model, id_digest: idDigest }).delete();
@@ -98,16 +86,6 @@ export function createOidcPayloadsRepository(db: Knex) {
     /** Deletes every row held by an account (all of its grants and tokens). */
     async revokeByAccountId(accountId: string): Promise<number> {
       return (await db('oidc_payloads').where({ account_id: accountId }).delete(['id_digest'])).length;
-    },
-
-    /** Keeps the sealed successor response of a rotated row until `until`. */
-    async setSuccessor(model: string, idDigest: string, sealed: string, until: Date): Promise<void> {
-      await queryPrepared(db, {
-        name: 'ccauth_oidc_payloads_set_successor',
-        text: 'UPDATE oidc_payloads SET successor_sealed = $1, successor_expires_at = $2 WHERE model = $3 AND id_digest = $4',
-        values: [sealed, until, model, idDigest],
-        method: 'update',
-      });
     },
 
     /** The rotation state of a row: when it was consumed and its sealed successor while the grace window lasts. */

@@ -18,7 +18,9 @@
  */
 import type { Knex } from 'knex';
 import type { PayloadRow } from './oidc-payloads.repository.ts';
-import { runPrepared } from './payload-writer.ts';
+import { DEFAULT_OVERLAP_AFTER_MS, runPrepared } from './payload-writer.ts';
+import { createBatchQueue } from './batch-queue.ts';
+import type { Pending as BatchPending } from './batch-queue.ts';
 import { sqlTokenDigest, sqlUserId } from './sql-digest.ts';
 import { toUser } from './users.repository.ts';
 import type { UserRow } from './users.repository.ts';
@@ -77,8 +79,13 @@ export interface PayloadReaderOptions {
    * `postgres` when `knex` runs the `pg` client, else `pglite`.
    */
   engine?: 'postgres' | 'pglite';
-  /** Statements in flight at once. Default 4. */
+  /**
+   * Statements in flight at once. Default 4; another starts only once the oldest has been out
+   * `overlapAfterMs` (statement-slots.ts).
+   */
   maxInFlight?: number;
+  /** Milliseconds a statement is out before another may overlap it. Default 5. */
+  overlapAfterMs?: number;
   /** Most keys in one statement. Default (and at most) 64. */
   maxBatch?: number;
 }
@@ -90,12 +97,7 @@ export interface PayloadReader {
   readonly stats: { lookups: number; statements: number };
 }
 
-interface Pending {
-  model: string;
-  idDigest: string;
-  resolve(row: PayloadRowWithGrant | undefined): void;
-  reject(err: unknown): void;
-}
+type Pending = BatchPending<{ model: string; idDigest: string }, PayloadRowWithGrant | undefined>;
 
 interface ResultRow extends PayloadRow {
   i: number;
@@ -111,21 +113,18 @@ interface ResultRow extends PayloadRow {
 /** Creates a reader over `knex` (one per app). */
 export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {}): PayloadReader {
   const engine = opts.engine ?? ((knex.client as { config?: { client?: unknown } }).config?.client === 'pg' ? 'postgres' : 'pglite');
-  const maxInFlight = opts.maxInFlight ?? 4;
   const maxBatch = Math.min(opts.maxBatch ?? MAX_SLOTS, MAX_SLOTS);
   const stats = { lookups: 0, statements: 0 };
-  let queue: Pending[] = [];
-  let inFlight = 0;
 
   async function send(batch: Pending[]): Promise<void> {
     const keys: string[] = [];
     const index = new Map<string, number>();
     const values: (string | null)[] = [];
     for (const b of batch) {
-      const k = `${b.model}\0${b.idDigest}`;
+      const k = `${b.item.model}\0${b.item.idDigest}`;
       keys.push(k);
       if (!index.has(k)) {
-        values.push(b.model, b.idDigest);
+        values.push(b.item.model, b.item.idDigest);
         index.set(k, values.length / 2); // slot numbers are 1-based
       }
     }
@@ -149,32 +148,19 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
     batch.forEach((b, n) => b.resolve(byOrdinal.get(index.get(keys[n]!)!)));
   }
 
-  function pump(): void {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-      inFlight += 1;
-      send(batch)
-        .catch((err: unknown) => {
-          for (const b of batch) b.reject(err);
-        })
-        .finally(() => {
-          inFlight -= 1;
-          pump();
-        });
-    }
-  }
+  // lookups issued during one event-loop turn (oidc-provider's parallel finds, and those of every
+  // request this turn parsed) share one statement (batch-queue.ts)
+  const enqueue = createBatchQueue<{ model: string; idDigest: string }, PayloadRowWithGrant | undefined>(send, {
+    maxBatch,
+    maxInFlight: opts.maxInFlight ?? 4,
+    overlapAfterMs: opts.overlapAfterMs ?? DEFAULT_OVERLAP_AFTER_MS,
+  });
 
   return {
     stats,
     find(model, idDigest) {
       stats.lookups += 1;
-      return new Promise<PayloadRowWithGrant | undefined>((resolve, reject) => {
-        queue.push({ model, idDigest, resolve, reject });
-        // lookups issued during one event-loop turn (oidc-provider's parallel finds, and those of
-        // every request this turn parsed) share one statement
-        if (queue.length === 1) setImmediate(pump);
-      });
+      return enqueue({ model, idDigest });
     },
   };
 }

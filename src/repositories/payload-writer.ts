@@ -5,11 +5,12 @@
  * Every token response waits for its row to be stored (design.md §3: tokens are persisted before
  * they are handed out). One INSERT per token costs a round trip, a statement and a commit (a WAL
  * flush) each. Rows written during one event-loop turn (the requests that turn handled; the grant
- * and tokens one request saves together), and rows that arrive while earlier statements are in
+ * and tokens one request saves together), and rows that arrive while the previous statement is in
  * flight, are sent together as one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`, one
- * commit for all. With no load a row goes out at the end of its turn, alone (setImmediate). A
- * batch refused for one row's values (SQLSTATE 22xxx/23xxx) is retried row by row, so only that
- * row's caller gets the error.
+ * commit for all. A second statement overlaps a first only once that one has been out
+ * `overlapAfterMs` (statement-slots.ts). With no load a row goes out at the end of its turn, alone
+ * (setImmediate). A batch refused for one row's values (SQLSTATE 22xxx/23xxx) or by a deadlock
+ * (40P01) is retried row by row (batch-queue.ts), so only that row's caller gets the error.
  *
  * Same semantics as `createOidcPayloadsRepository().upsert`: insert or replace by
  * `(model, id_digest)`. Two writes of one key in a batch: the later one wins (one statement cannot
@@ -24,6 +25,10 @@
  */
 import type { Knex } from 'knex';
 import type { UpsertPayload } from './oidc-payloads.repository.ts';
+import { createBatchQueue } from './batch-queue.ts';
+
+/** Default `overlapAfterMs` of the batched writer and reader (statement-slots.ts). */
+export const DEFAULT_OVERLAP_AFTER_MS = 5;
 
 const STATEMENT_NAME = 'ccauth_oidc_payloads_upsert_batch';
 
@@ -38,8 +43,13 @@ export interface PayloadWriterOptions {
    * `postgres` when `knex` runs the `pg` client, else `pglite`.
    */
   engine?: 'postgres' | 'pglite';
-  /** Statements in flight at once (more rows queue and go out together). Default 2. */
+  /**
+   * Statements in flight at once (more rows queue and go out together). Default 2; the second
+   * starts only once the first has been out `overlapAfterMs` (statement-slots.ts).
+   */
   maxInFlight?: number;
+  /** Milliseconds a statement is out before another may overlap it. Default 5. */
+  overlapAfterMs?: number;
   /** Most rows in one statement. Default 100. */
   maxBatch?: number;
 }
@@ -54,12 +64,6 @@ export interface PayloadWriter {
   /** Stores one row (insert or replace); resolves once committed. Rejects with the driver's error. */
   upsert(p: UpsertPayload): Promise<void>;
   readonly stats: PayloadWriterStats;
-}
-
-interface Pending {
-  p: UpsertPayload;
-  resolve(): void;
-  reject(err: unknown): void;
 }
 
 interface PgConnection {
@@ -101,27 +105,15 @@ export async function queryPrepared(db: Knex, q: { name: string; text: string; v
   return ((await db.raw(q.text.replace(/\$\d+/g, '?'), q.values as Knex.RawBinding[])) as { rows: unknown[] }).rows;
 }
 
-/**
- * True for an error caused by a row's values (SQLSTATE class 22 data exception, 23 integrity
- * violation), not by the database being unreachable or the statement itself.
- */
-function isRowError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
-}
-
 /** Creates a writer over `knex` (one per app). */
 export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {}): PayloadWriter {
   const engine = opts.engine ?? ((knex.client as { config?: { client?: unknown } }).config?.client === 'pg' ? 'postgres' : 'pglite');
-  const maxInFlight = opts.maxInFlight ?? 2;
   const maxBatch = opts.maxBatch ?? 100;
   const stats: PayloadWriterStats = { rows: 0, statements: 0 };
-  let queue: Pending[] = [];
-  let inFlight = 0;
 
-  async function send(batch: Pending[]): Promise<void> {
+  async function send(batch: readonly UpsertPayload[]): Promise<void> {
     const byKey = new Map<string, UpsertPayload>();
-    for (const b of batch) byKey.set(`${b.p.model}\0${b.p.idDigest}`, b.p);
+    for (const p of batch) byKey.set(`${p.model}\0${p.idDigest}`, p);
     const rows = [...byKey.values()];
     const values = [
       rows.map((r) => r.model),
@@ -143,55 +135,15 @@ export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {})
     await runPrepared(knex, { name: STATEMENT_NAME, text: BATCH_SQL, values, method: 'insert' });
   }
 
-  /** After a batch failed on one row's data: each row alone, so only that row's caller fails. */
-  async function sendOneByOne(batch: Pending[]): Promise<void> {
-    for (const b of batch) {
-      try {
-        await send([b]);
-        b.resolve();
-      } catch (err) {
-        b.reject(err);
-      }
-    }
-  }
-
-  function pump(): void {
-    while (inFlight < maxInFlight && queue.length > 0) {
-      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
-      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
-      inFlight += 1;
-      send(batch)
-        .then(
-          () => {
-            for (const b of batch) b.resolve();
-          },
-          (err: unknown) => (batch.length > 1 && isRowError(err) ? sendOneByOne(batch) : batch.forEach((b) => b.reject(err))),
-        )
-        .finally(() => {
-          inFlight -= 1;
-          pump();
-        });
-    }
-  }
-
-  let scheduled = false;
-  const pumpSoon = () => {
-    scheduled = false;
-    pump();
-  };
-
-  return {
-    stats,
-    upsert(p) {
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ p, resolve, reject });
-        // rows written during one event-loop turn go out together (the requests whose I/O this
-        // turn handled, and the grant + tokens one request saves at once: grants/password.ts)
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(pumpSoon);
-        }
-      });
+  // rows written during one event-loop turn go out together (the requests whose I/O this turn
+  // handled, and the grant + tokens one request saves at once: grants/password.ts)
+  const enqueue = createBatchQueue<UpsertPayload, void>(
+    async (batch) => {
+      await send(batch.map((b) => b.item));
+      for (const b of batch) b.resolve();
     },
-  };
+    { maxBatch, maxInFlight: opts.maxInFlight ?? 2, overlapAfterMs: opts.overlapAfterMs ?? DEFAULT_OVERLAP_AFTER_MS },
+  );
+
+  return { stats, upsert: enqueue };
 }

@@ -9,6 +9,7 @@ import { createOidcPayloadsRepository } from '../../src/repositories/oidc-payloa
 import type { UpsertPayload } from '../../src/repositories/oidc-payloads.repository.ts';
 import { createPayloadWriter } from '../../src/repositories/payload-writer.ts';
 import { createPayloadReader } from '../../src/repositories/payload-reader.ts';
+import { createPayloadUpdater } from '../../src/repositories/payload-updater.ts';
 import { sqlTokenDigest } from '../../src/repositories/sql-digest.ts';
 import { digestToken } from '../../src/security/tokens.ts';
 import { createTestDatabase } from '../helpers/test-db.ts';
@@ -73,6 +74,50 @@ describe('payload writer', () => {
     await writer.upsert(row('ok-2'));
     expect(await db.knex('oidc_payloads').where({ id_digest: 'ok-2' }).first()).toBeDefined();
   });
+
+  it.skipIf(!process.env.DATABASE_URL)('a statement stuck on a row lock holds up later rows only for overlapAfterMs, then a second one overlaps it', async () => {
+    const writer = createPayloadWriter(db.knex, { maxInFlight: 2, overlapAfterMs: 50 });
+    await writer.upsert(row('locked'));
+    const trx = await db.knex.transaction();
+    try {
+      await trx('oidc_payloads').where({ model: 'ClientCredentials', id_digest: 'locked' }).forUpdate().first();
+      const stuck = writer.upsert(row('locked', { grantId: 'after-lock' }));
+      let stuckSettled = false;
+      void stuck.finally(() => void (stuckSettled = true));
+      await new Promise((r) => setTimeout(r, 10)); // the stuck statement is out, waiting for the lock
+      const started = performance.now();
+      await writer.upsert(row('behind-the-lock'));
+      const waitedMs = performance.now() - started;
+      expect(stuckSettled).toBe(false);
+      expect(waitedMs).toBeGreaterThanOrEqual(30); // not sent at once: it waited for the overlap delay
+      expect(await db.knex('oidc_payloads').where({ id_digest: 'behind-the-lock' }).first()).toBeDefined();
+      await trx.commit();
+      await stuck;
+      expect((await db.knex('oidc_payloads').where({ id_digest: 'locked' }).first()).grant_id).toBe('after-lock');
+    } finally {
+      if (!trx.isCompleted()) await trx.rollback();
+    }
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)('with maxInFlight 1 nothing overlaps a stuck statement', async () => {
+    const writer = createPayloadWriter(db.knex, { maxInFlight: 1, overlapAfterMs: 0 });
+    await writer.upsert(row('locked-1'));
+    const trx = await db.knex.transaction();
+    try {
+      await trx('oidc_payloads').where({ model: 'ClientCredentials', id_digest: 'locked-1' }).forUpdate().first();
+      const stuck = writer.upsert(row('locked-1', { grantId: 'after-lock' }));
+      await new Promise((r) => setTimeout(r, 10));
+      let behindSettled = false;
+      const behind = writer.upsert(row('behind-1')).finally(() => void (behindSettled = true));
+      await new Promise((r) => setTimeout(r, 150));
+      expect(behindSettled).toBe(false);
+      await trx.commit();
+      await Promise.all([stuck, behind]);
+      expect(await db.knex('oidc_payloads').where({ id_digest: 'behind-1' }).first()).toBeDefined();
+    } finally {
+      if (!trx.isCompleted()) await trx.rollback();
+    }
+  });
 });
 
 describe('payload reader', () => {
@@ -131,5 +176,65 @@ describe('the grant read with its token (issue 6)', () => {
     expect(none!.grant).toBeUndefined();
     expect(grantItself).toBeDefined();
     expect(grantItself!.grant).toBeUndefined();
+  });
+});
+
+describe('payload updater (batched consume and refresh successors, issue 6)', () => {
+  it('consumes each row once: in one statement, the first caller of a key wins and every duplicate, consumed or missing row gets false', async () => {
+    const writer = createPayloadWriter(db.knex);
+    await Promise.all(['c-0', 'c-1', 'c-2', 'c-old'].map((id) => writer.upsert(row(id, { model: 'RefreshToken' }))));
+    const updater = createPayloadUpdater(db.knex);
+    expect(await updater.consume('RefreshToken', 'c-old')).toBe(true);
+    const before = updater.stats.consume;
+    const results = await Promise.all([
+      updater.consume('RefreshToken', 'c-0'),
+      updater.consume('RefreshToken', 'c-0'),
+      updater.consume('RefreshToken', 'c-1'),
+      updater.consume('RefreshToken', 'c-old'), // consumed earlier
+      updater.consume('RefreshToken', 'missing'),
+      updater.consume('AccessToken', 'c-2'), // another model's key: no such row
+      updater.consume('RefreshToken', 'c-0'),
+    ]);
+    expect(results).toEqual([true, false, true, false, false, false, false]);
+    expect(updater.stats.consume - before).toBe(1); // one statement for the seven calls
+    const consumed = await db.knex('oidc_payloads').whereIn('id_digest', ['c-0', 'c-1', 'c-2']).orderBy('id_digest').select('id_digest', 'consumed_at');
+    expect(consumed.map((r: { consumed_at: Date | null }) => r.consumed_at !== null)).toEqual([true, true, false]);
+    // and afterwards, alone
+    expect(await updater.consume('RefreshToken', 'c-2')).toBe(true);
+    expect(await updater.consume('RefreshToken', 'c-2')).toBe(false);
+  });
+
+  it('gives exactly one of 40 concurrent consumers of one row true, across two updaters (two processes)', async () => {
+    await createPayloadWriter(db.knex).upsert(row('race', { model: 'AuthorizationCode' }));
+    const a = createPayloadUpdater(db.knex);
+    const b = createPayloadUpdater(db.knex);
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).consume('AuthorizationCode', 'race')));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('stores successors in one statement (the last call of a key wins), and a row whose value is refused fails only its caller', async () => {
+    const writer = createPayloadWriter(db.knex);
+    await Promise.all(['s-0', 's-1', 's-2'].map((id) => writer.upsert(row(id, { model: 'RefreshToken' }))));
+    const updater = createPayloadUpdater(db.knex);
+    const until = new Date(Date.now() + 10_000);
+    const before = updater.stats.successor;
+    await Promise.all([
+      updater.setSuccessor('RefreshToken', 's-0', 'sealed-a', until),
+      updater.setSuccessor('RefreshToken', 's-1', 'sealed-b', until),
+      updater.setSuccessor('RefreshToken', 's-0', 'sealed-c', until),
+    ]);
+    expect(updater.stats.successor - before).toBe(1);
+    const repo = createOidcPayloadsRepository(db.knex);
+    expect((await repo.findSuccessor('RefreshToken', 's-0'))?.sealed).toBe('sealed-c');
+    expect((await repo.findSuccessor('RefreshToken', 's-1'))?.sealed).toBe('sealed-b');
+    const results = await Promise.allSettled([
+      updater.setSuccessor('RefreshToken', 's-1', 'sealed-d', until),
+      updater.setSuccessor('RefreshToken', 's-2', 'bad\u0000sealed', until), // PostgreSQL text cannot hold U+0000
+      updater.setSuccessor('RefreshToken', 's-0', 'sealed-e', until),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await repo.findSuccessor('RefreshToken', 's-1'))?.sealed).toBe('sealed-d');
+    expect((await repo.findSuccessor('RefreshToken', 's-0'))?.sealed).toBe('sealed-e');
+    expect((await repo.findSuccessor('RefreshToken', 's-2'))?.sealed).toBeNull();
   });
 });

@@ -19,6 +19,7 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import * as builtin from 'oidc-provider/lib/actions/grants/refresh_token.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import type { OidcPayloadsRepository } from '../../repositories/oidc-payloads.repository.ts';
+import type { PayloadUpdater } from '../../repositories/payload-updater.ts';
 import { digestToken } from '../../security/tokens.ts';
 
 /** Symmetric sealing of short-lived secrets (AES-256-GCM). `open` returns undefined when tampered. */
@@ -49,7 +50,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createRefreshTokenHandler(
   provider: Provider,
   deps: {
-    repo: OidcPayloadsRepository;
+    /** Rotation state reads, and the successor write (batched: repositories/payload-updater.ts). */
+    repo: Pick<OidcPayloadsRepository, 'findSuccessor'> & Pick<PayloadUpdater, 'setSuccessor'>;
     /**
      * Reads the presented token's row once for this request: the grace check looks at its
      * consumption and oidc-provider's own lookup then gets the same row without a statement
