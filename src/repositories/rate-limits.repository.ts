@@ -92,8 +92,12 @@ const capSeconds = (seconds: number) => Math.min(seconds, MEMORY_MAX_SECONDS);
  * the store reported ends.
  */
 function bounded(rl: RateLimiterAbstract, queue: Queue, inMemoryStore = false): Limiter {
-  /** key → epoch ms until which the store said it is over the limit. */
-  const blocked = new LRUCache<string, number>({ max: 100_000 });
+  /**
+   * key → epoch ms until which the store said it is over the limit. At most 100,000 keys, counted
+   * with `maxSize` rather than `max`: lru-cache preallocates its arrays for `max` (about 2.4 MB per
+   * limiter, five limiters), while under `maxSize` they grow only as keys get blocked (issue 6: RSS).
+   */
+  const blocked = new LRUCache<string, number>({ maxSize: 100_000, sizeCalculation: () => 1 });
   const remember = (key: string, res: RateLimiterRes) => {
     if (res.msBeforeNext > 0) blocked.set(key, Date.now() + res.msBeforeNext, { ttl: res.msBeforeNext });
   };

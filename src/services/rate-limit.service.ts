@@ -168,9 +168,13 @@ export function createCredentialGuard(deps: {
   };
   const known = policy.knownAddressSeconds > 0 ? deps.store.limiter({ name: 'known', points: 1_000_000, durationSeconds: policy.knownAddressSeconds, blockSeconds: 0 }) : undefined;
   /** Pairs this process saw refused or exhausted: pair digest → epoch ms until which it is refused. */
-  const blockedPairs = new LRUCache<string, number>({ max: 50_000 });
-  /** Pairs this process recently made known (so a cached success writes at most once a day). */
-  const knownMarked = new LRUCache<string, true>({ max: 50_000, ttl: 86_400_000 });
+  const blockedPairs = new LRUCache<string, number>({ maxSize: 50_000, sizeCalculation: () => 1 });
+  /**
+   * Pairs this process recently made known (so a cached success writes at most once a day). Both
+   * maps hold at most 50,000 entries, bounded with `maxSize` so lru-cache does not preallocate
+   * arrays for all of them (rate-limits.repository.ts).
+   */
+  const knownMarked = new LRUCache<string, true>({ maxSize: 50_000, sizeCalculation: () => 1, ttl: 86_400_000 });
   const purgeIntervalMs = deps.purgeIntervalMs ?? 600_000;
   let lastPurgeMs = Date.now();
 
