@@ -5,6 +5,7 @@
  * parameters, SQL metacharacters, prototype keys. Every answer is a 4xx with RFC 6749 JSON, never a
  * 5xx or a stack trace, and a refused request stores nothing.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContactCenter } from '../helpers/fixtures.ts';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
@@ -130,6 +131,33 @@ describe('body size (OAUTH_BODY_LIMIT_BYTES, default 16384)', () => {
       ]);
       expect(res.status).toBe(413);
       expect(JSON.parse(res.body)).toEqual({ error: 'invalid_request', error_description: 'request body is larger than 16384 bytes' });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('survives a client that hangs up in the middle of its body: nothing stored, the next request served', async () => {
+    const srv = await listen(t);
+    try {
+      const before = await rowCounts(t.db.knex, ['oidc_payloads']);
+      // requests the token route has finished (its duration histogram counts each once it ends)
+      const finished = async () =>
+        ((await t.request.get('/metrics')).text.match(/^ccauth_http_request_duration_seconds_count\{[^}]*route="\/auth\/v3\/oauth\/token"[^}]*\} \d+$/gm) ?? [])
+          .reduce((n, line) => n + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+      const finishedBefore = await finished();
+      const socket = net.connect(srv.port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      socket.write(
+        `POST ${TOKEN} HTTP/1.1\r\nHost: ccauth.test\r\nAuthorization: ${basic(client.clientId, client.secret)}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\ngrant_type=client_credentials&pad=`,
+      );
+      await new Promise((r) => setTimeout(r, 50));
+      socket.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await rowCounts(t.db.knex, ['oidc_payloads'])).toEqual(before);
+      expect(await finished()).toBe(finishedBefore + 1); // the cut request ended; it does not hang
+      const res = await form(TOKEN, 'grant_type=client_credentials');
+      expect(res.status).toBe(200);
+      expect(res.body.token_type).toBe('bearer');
     } finally {
       await srv.close();
     }

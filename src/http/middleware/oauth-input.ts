@@ -21,12 +21,14 @@
  * How the body is watched while oidc-provider reads it: oidc-provider's selective body parser
  * (node_modules/oidc-provider/lib/shared/selective_body.js) reads `ctx.req` through
  * `req.iterator()`. For a request with a body this middleware installs a per-request `iterator`
- * on that IncomingMessage that counts and keeps the chunks it passes through; over the limit, or at
- * the end when a parameter is refused, it throws, oidc-provider answers `400 invalid_request`
+ * on that IncomingMessage that reads the whole body with plain stream events (not the stream's own
+ * async iterator: issue 6) and yields it as one chunk; over the limit, or at the end when a
+ * parameter is refused, it throws, oidc-provider answers `400 invalid_request`
  * ("failed to parse the request body"), and this middleware then replaces that answer with its own
  * status and description. If a future oidc-provider stops using `req.iterator`, the `Content-Length`
  * check still holds and test/security/hostile-oauth.test.ts fails for the rest.
  */
+import type { IncomingMessage } from 'node:http';
 import querystring from 'node:querystring';
 import type { Context, Next } from 'koa';
 import { hasLoneSurrogate } from '../../domain/text.ts';
@@ -87,47 +89,100 @@ interface BodyOutcome {
 /** The part of IncomingMessage oidc-provider reads the body through. */
 type IteratorFn = (options?: { destroyOnReturn?: boolean }) => AsyncIterableIterator<Buffer>;
 
-/** Installs the watching `iterator` on this request (module comment); returns what it found. */
+/**
+ * Reads the whole body of `req` with plain stream events (cheaper than the stream's async iterator,
+ * issue 6); rejects when it grows past `limitBytes` (setting `outcome.tooLarge`, and pausing the
+ * stream: the answer closes the connection), when the stream fails, or when it closes before its end.
+ */
+function readWhole(req: IncomingMessage, limitBytes: number, outcome: BodyOutcome): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limitBytes) {
+        outcome.tooLarge = true;
+        cleanup();
+        req.pause();
+        reject(new Error('request entity too large'));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error('request body ended before its end'));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
+}
+
+/** Why the raw form body `raw` in `charset` is refused (a forbidden parameter character), or undefined. */
+function bodyProblem(raw: Buffer, charset: string): string | undefined {
+  // fast path (utf-8, the only charset forms use in practice): no forbidden byte and no
+  // percent-escape of one means no forbidden parameter character — percent-decoding of
+  // UTF-8 cannot produce an unpaired surrogate (invalid sequences become U+FFFD)
+  if (UTF8.has(charset.toLowerCase()) && !MAYBE_FORBIDDEN.test(raw.toString('latin1'))) return undefined;
+  let text: string;
+  try {
+    text = new TextDecoder(charset).decode(raw);
+  } catch {
+    return undefined; // an unknown charset: oidc-provider refuses it itself
+  }
+  return parameterProblem(querystring.parse(text));
+}
+
+/**
+ * Installs the watching `iterator` on this request (module comment); returns what it found. The
+ * iterator reads the whole body (bounded by `limitBytes`), checks its parameters, and yields it as
+ * one chunk; over the limit or with a refused parameter it throws instead.
+ */
 function watchBody(ctx: Context, limitBytes: number): BodyOutcome {
   const outcome: BodyOutcome = {};
-  const req = ctx.req as unknown as { iterator: IteratorFn };
-  const original = req.iterator;
-  if (typeof original !== 'function') return outcome;
+  const req = ctx.req as IncomingMessage & { iterator: IteratorFn };
+  if (typeof req.iterator !== 'function') return outcome;
   const charset = ctx.request.charset || 'utf-8';
   Object.defineProperty(req, 'iterator', {
     configurable: true,
     writable: true,
-    value(options?: { destroyOnReturn?: boolean }) {
-      const source = original.call(req, options);
-      return (async function* watched() {
-        const chunks: Buffer[] = [];
-        let received = 0;
-        for await (const chunk of source) {
-          received += chunk.length;
-          if (received > limitBytes) {
-            outcome.tooLarge = true;
-            throw new Error('request entity too large');
+    value(): AsyncIterableIterator<Buffer> {
+      let done = false;
+      const iterator: AsyncIterableIterator<Buffer> = {
+        [Symbol.asyncIterator]: () => iterator,
+        async next(): Promise<IteratorResult<Buffer>> {
+          if (done) return { done: true, value: undefined };
+          done = true;
+          const raw = await readWhole(req, limitBytes, outcome);
+          const problem = bodyProblem(raw, charset);
+          if (problem) {
+            outcome.problem = problem;
+            throw new Error(problem);
           }
-          chunks.push(chunk);
-          yield chunk;
-        }
-        const raw = Buffer.concat(chunks, received);
-        // fast path (utf-8, the only charset forms use in practice): no forbidden byte and no
-        // percent-escape of one means no forbidden parameter character — percent-decoding of
-        // UTF-8 cannot produce an unpaired surrogate (invalid sequences become U+FFFD)
-        if (UTF8.has(charset.toLowerCase()) && !MAYBE_FORBIDDEN.test(raw.toString('latin1'))) return;
-        let text: string;
-        try {
-          text = new TextDecoder(charset).decode(raw);
-        } catch {
-          return; // an unknown charset: oidc-provider refuses it itself
-        }
-        const problem = parameterProblem(querystring.parse(text));
-        if (problem) {
-          outcome.problem = problem;
-          throw new Error(problem);
-        }
-      })();
+          return { done: false, value: raw };
+        },
+        async return(): Promise<IteratorResult<Buffer>> {
+          done = true;
+          return { done: true, value: undefined };
+        },
+      };
+      return iterator;
     },
   });
   return outcome;
