@@ -6,7 +6,8 @@
  *    through ccauth's own HTTP API.
  * 2. Starts the stock oidc-provider (bench/servers/stock.ts: same version, in-memory) and a bare koa
  *    server (bench/servers/bare.ts), all three as child processes on 127.0.0.1.
- * 3. For each scenario: a warm-up, then `--rounds` measured rounds alternating ccauth/stock order
+ * 3. A warm-up pass (every selected scenario on every server, unmeasured). Then for each scenario: a
+ *    warm-up, then `--rounds` measured rounds alternating ccauth/stock order
  *    (A B, B A, ...) so machine drift cancels, then one bare-koa round. Every run is bounded by time
  *    (`--duration` seconds) and count (`--max-requests`).
  * 4. A latency run: client_credentials at 70% of ccauth's measured peak (autocannon `overallRate`).
@@ -16,7 +17,8 @@
  *
  * The database: DATABASE_URL, else the local server over its Unix socket (`--tcp`: 127.0.0.1:5432).
  *
- * Options: --tcp --duration=5 --rounds=3 --warmup=2 --connections=10 --clients=10 --users=10
+ * Options: --tcp --duration=5 --rounds=3 --warmup=2 --warmup-pass=5 (seconds per scenario and server,
+ *   unmeasured, before the first measured scenario) --connections=10 --clients=10 --users=10
  *   --max-requests=200000 --workers=1 --only=id,id --large --large-tokens=1000000
  *   --large-clients=100000 --profile (ccauth under --cpu-prof for the selected scenarios, default
  *   client_credentials_basic; writes bench/results/profile.md) --out=bench/results --log-level=info
@@ -37,7 +39,7 @@ import { loadAverage } from './lib/proc.ts';
 import { profileMarkdown, summarizeProfile } from './lib/profile.ts';
 import { SCENARIOS } from './lib/scenarios.ts';
 import type { LoadOptions, Scenario, TargetKind } from './lib/scenarios.ts';
-import { CCAUTH_NODE_FLAGS, NODE, ROOT, SERVER_NODE_FLAGS, freePort, startServer } from './lib/servers.ts';
+import { CCAUTH_ENV, CCAUTH_NODE_FLAGS, NODE, ROOT, SERVER_NODE_FLAGS, freePort, startServer } from './lib/servers.ts';
 import type { Server } from './lib/servers.ts';
 import { backendPids, createBenchDatabase, createFixtures, fillLarge } from './lib/setup.ts';
 import type { BenchDatabase, Fixtures } from './lib/setup.ts';
@@ -47,6 +49,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '2' },
+    'warmup-pass': { type: 'string', default: '5' },
     connections: { type: 'string', default: '10' },
     clients: { type: 'string', default: '10' },
     users: { type: 'string', default: '10' },
@@ -74,6 +77,7 @@ const num = (name: keyof typeof args, min: number, max: number): number => {
 const DURATION = num('duration', 1, 120);
 const ROUNDS = num('rounds', 1, 20);
 const WARMUP = num('warmup', 0, 30);
+const WARMUP_PASS = num('warmup-pass', 0, 60);
 const CONNECTIONS = num('connections', 1, 256);
 const MAX_REQUESTS = num('max-requests', 100, 5_000_000);
 const WORKERS = num('workers', 1, 16);
@@ -127,6 +131,31 @@ interface ScenarioResult {
   cpuRatio?: number;
   /** ccauth's own memory figures after the scenario (its /metrics), MB: where the RSS goes. */
   ccauthMemoryMb?: Record<string, number>;
+  /**
+   * ccauth's counters over the measured rounds, per response (its /metrics): SQL statements sent
+   * (knex query events, batched and prepared statements included) and GC pause milliseconds.
+   */
+  ccauthPerRequest?: { statements: number; gcMs: number };
+}
+
+/**
+ * Reads ccauth's /metrics once; returns a function giving the sum of every sample whose line starts
+ * with `prefix` (all label sets of a metric). Throws when /metrics does not answer within 5 s.
+ */
+async function metricSums(url: string): Promise<(prefix: string) => number> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const lines = text.split('\n');
+  return (prefix) => lines.filter((l) => l.startsWith(prefix)).reduce((acc, l) => acc + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+/** ccauth's cumulative SQL statement count and GC pause seconds (its /metrics), or undefined. */
+async function countersOf(url: string): Promise<{ statements: number; gcSeconds: number } | undefined> {
+  try {
+    const sum = await metricSums(url);
+    return { statements: sum('ccauth_db_query_duration_seconds_count'), gcSeconds: sum('ccauth_nodejs_gc_duration_seconds_sum') };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -135,12 +164,7 @@ interface ScenarioResult {
  */
 async function diagnosticsOf(url: string): Promise<Record<string, number> | undefined> {
   try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-    const sum = (prefix: string) =>
-      text
-        .split('\n')
-        .filter((l) => l.startsWith(prefix))
-        .reduce((acc, l) => acc + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const sum = await metricSums(url);
     return {
       eventLoopDelayMaxMs: round(sum('ccauth_nodejs_eventloop_lag_max_seconds ') * 1000, 1),
       eventLoopDelayP99Ms: round(sum('ccauth_nodejs_eventloop_lag_p99_seconds ') * 1000, 1),
@@ -206,7 +230,11 @@ interface Targets {
   bare?: Server;
 }
 
-async function runScenario(s: Scenario, t: Targets, fx: Fixtures, db: BenchDatabase): Promise<ScenarioResult> {
+/**
+ * Runs scenario `s`: a warm-up on each server, then `ROUNDS` alternating measured rounds. With
+ * `warmOnly`, only drives each server for `warmOnly` seconds, unmeasured (the warm-up pass).
+ */
+async function runScenario(s: Scenario, t: Targets, fx: Fixtures, db: BenchDatabase, warmOnly?: number): Promise<ScenarioResult> {
   const dbPids = () => backendPids(BASE_DB_URL, db.name);
   const runOn = async (kind: TargetKind, server: Server, seconds: number, extra: { overallRate?: number } = {}): Promise<RunResult> => {
     const load: LoadOptions = await s.prepare({ kind, url: server.url }, fx, CONNECTIONS);
@@ -226,8 +254,13 @@ async function runScenario(s: Scenario, t: Targets, fx: Fixtures, db: BenchDatab
   const result: ScenarioResult = { id: s.id, title: s.title };
   const order: [TargetKind, Server][] = [['ccauth', t.ccauth]];
   if (t.stock) order.push(['stock', t.stock]);
+  if (warmOnly !== undefined) {
+    for (const [kind, server] of order) await runOn(kind, server, warmOnly);
+    return result;
+  }
   if (WARMUP > 0) for (const [kind, server] of order) await runOn(kind, server, WARMUP);
   const runs: Record<string, RunResult[]> = { ccauth: [], stock: [] };
+  const countersBefore = await countersOf(t.ccauth.url);
   for (let i = 0; i < ROUNDS; i++) {
     const seq = i % 2 === 0 ? order : [...order].reverse();
     for (const [kind, server] of seq) {
@@ -237,6 +270,14 @@ async function runScenario(s: Scenario, t: Targets, fx: Fixtures, db: BenchDatab
     }
   }
   result.ccauth = aggregate(runs.ccauth!);
+  const countersAfter = await countersOf(t.ccauth.url);
+  const responses = runs.ccauth!.reduce((acc, r) => acc + r.responses, 0);
+  if (countersBefore && countersAfter && responses > 0) {
+    result.ccauthPerRequest = {
+      statements: round((countersAfter.statements - countersBefore.statements) / responses, 3),
+      gcMs: round(((countersAfter.gcSeconds - countersBefore.gcSeconds) * 1000) / responses, 4),
+    };
+  }
   if (t.stock) {
     result.stock = aggregate(runs.stock!);
     result.throughputRatio = round(result.ccauth.requestsPerSecond / result.stock.requestsPerSecond, 3);
@@ -263,7 +304,11 @@ function memoryLines(results: ScenarioResult[]): string {
     const m = r.ccauthMemoryMb!;
     return `${r.title} ${m.rss ?? '?'} / ${m.heapTotal ?? '?'} / ${m.heapUsed ?? '?'} / ${m.external ?? '?'}`;
   });
-  return rows.length ? `ccauth memory after each scenario, MB (RSS / V8 heap total / heap used / external): ${rows.join('; ')}.` : '';
+  const perRequest = results.filter((r) => r.ccauthPerRequest).map((r) => `${r.title} ${r.ccauthPerRequest!.statements} / ${r.ccauthPerRequest!.gcMs}`);
+  return [
+    rows.length ? `ccauth memory after each scenario, MB (RSS / V8 heap total / heap used / external): ${rows.join('; ')}.` : '',
+    perRequest.length ? `ccauth per response over the measured rounds (SQL statements / GC pause ms): ${perRequest.join('; ')}.` : '',
+  ].filter(Boolean).join('\n\n');
 }
 
 function table(results: ScenarioResult[]): string {
@@ -400,6 +445,7 @@ async function main(): Promise<void> {
       readyPath: '/readyz',
       nodeArgs: [...CCAUTH_NODE_FLAGS, ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args['ccauth-node-args']!.split(' ').filter(Boolean)],
       env: {
+        ...CCAUTH_ENV,
         NODE_ENV: 'production',
         HOST: '127.0.0.1',
         PORT: String(ccPort),
@@ -432,6 +478,15 @@ async function main(): Promise<void> {
       servers.push(t.bare);
     }
 
+    // Warm-up pass: every selected scenario on every server, unmeasured. Without it the first
+    // measured scenario, whichever it was, came out ~25 % slower on both servers (JIT warm-up of the
+    // servers and of autocannon, which runs in this process).
+    if (WARMUP_PASS > 0) {
+      for (const s of selected) {
+        log(`warm-up pass: ${s.title} (${WARMUP_PASS} s per server)`);
+        await runScenario(s, t, fx, db, WARMUP_PASS);
+      }
+    }
     const empty = await runPhase('empty database', t, fx, db);
 
     let latency: RunResult | undefined;
@@ -503,7 +558,7 @@ async function main(): Promise<void> {
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadAfter,
-      options: { ccauthNodeArgs: args['ccauth-node-args'], duration: DURATION, rounds: ROUNDS, warmup: WARMUP, connections: CONNECTIONS, workers: WORKERS, clients: fx.clients.length, users: fx.users.length, large: args.large, logLevel: args['log-level'] },
+      options: { ccauthNodeArgs: args['ccauth-node-args'], duration: DURATION, rounds: ROUNDS, warmup: WARMUP, warmupPass: WARMUP_PASS, connections: CONNECTIONS, workers: WORKERS, clients: fx.clients.length, users: fx.users.length, large: args.large, logLevel: args['log-level'] },
     };
     const tg = targets(empty, latency, large);
     const md = [
@@ -511,7 +566,7 @@ async function main(): Promise<void> {
       '',
       `${meta.date} · commit ${meta.commit} · Node ${meta.node} · ${meta.postgres} · ${meta.cpus} × ${meta.cpuModel} · load average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}`,
       '',
-      `\`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${DURATION} s per server and scenario (after a ${WARMUP} s warm-up), PostgreSQL over ${DB_TRANSPORT}, ccauth WORKERS=${WORKERS} with \`${[...SERVER_NODE_FLAGS, ...CCAUTH_NODE_FLAGS].join(' ')}\` (all three servers run with \`${SERVER_NODE_FLAGS.join(' ')}\`), LOG_LEVEL=${meta.options.logLevel}, ${fx.clients.length} clients and ${fx.users.length} users. Medians over rounds; CPU ms/req = server utime+stime (/proc) ÷ responses; PG CPU = the run database's PostgreSQL backends. Stock = oidc-provider ${'9.13.3'} in memory (plaintext client secrets; argon2id user passwords at the same cost); bare = koa returning a constant JSON body.`,
+      `\`npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\`: ${CONNECTIONS} connections, ${ROUNDS} alternating rounds × ${DURATION} s per server and scenario (after a warm-up pass of ${WARMUP_PASS} s per scenario and server, and a ${WARMUP} s warm-up before each scenario), PostgreSQL over ${DB_TRANSPORT}, ccauth WORKERS=${WORKERS} ${Object.entries(CCAUTH_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} with \`${[...SERVER_NODE_FLAGS, ...CCAUTH_NODE_FLAGS].join(' ')}\` (all three servers run with \`${SERVER_NODE_FLAGS.join(' ')}\`), LOG_LEVEL=${meta.options.logLevel}, ${fx.clients.length} clients and ${fx.users.length} users. Medians over rounds; CPU ms/req = server utime+stime (/proc) ÷ responses; PG CPU = the run database's PostgreSQL backends. Stock = oidc-provider ${'9.13.3'} in memory (plaintext client secrets; argon2id user passwords at the same cost); bare = koa returning a constant JSON body.`,
       '',
       '## Empty database',
       '',
