@@ -21,9 +21,9 @@ export const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 export const SERVER_NODE_FLAGS = ['--experimental-async-context-frame'];
 /**
  * Node options ccauth alone runs with, as `npm start` and the Dockerfile run it: a 160 MB old
- * generation and 32 MB semi-spaces (README "What the token path does": fewer scavenges).
+ * generation (README "What the token path does").
  */
-export const CCAUTH_NODE_FLAGS = ['--max-old-space-size=160', '--max-semi-space-size=32'];
+export const CCAUTH_NODE_FLAGS = ['--max-old-space-size=160'];
 /** Environment ccauth alone runs with, as `npm start` and the Dockerfile set it: one glibc malloc arena (README "What the token path does"). */
 export const CCAUTH_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
 
