@@ -20,6 +20,7 @@ import type { PayloadUpdater } from '../repositories/payload-updater.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
 import { digestToken } from '../security/tokens.ts';
 import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers } from './request-prefetch.ts';
+import { deferWrite } from './write-behind.ts';
 
 /** Supplies client metadata (oidc-provider shape) by client_id. */
 export interface ClientSource {
@@ -80,7 +81,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
       if (this.model === 'Client') throw new Error('clients are managed through the ops API');
       if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
       const { jti: _jti, ...stored } = payload;
-      await writer.upsert({
+      const write = writer.upsert({
         model: this.model,
         idDigest: digestToken(id),
         payload: stored as Record<string, unknown>,
@@ -91,6 +92,8 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
         accountId: payload.accountId ?? null,
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
       });
+      // inside persistBeforeResponse (write-behind.ts) the grant handler awaits it before answering
+      if (!deferWrite(currentRequest(), write)) await write;
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {

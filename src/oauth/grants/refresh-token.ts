@@ -21,6 +21,7 @@ import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import type { OidcPayloadsRepository } from '../../repositories/oidc-payloads.repository.ts';
 import type { PayloadUpdater } from '../../repositories/payload-updater.ts';
 import { digestToken } from '../../security/tokens.ts';
+import { persistBeforeResponse } from '../write-behind.ts';
 
 /** Symmetric sealing of short-lived secrets (AES-256-GCM). `open` returns undefined when tampered. */
 export interface Sealer {
@@ -117,7 +118,8 @@ export function createRefreshTokenHandler(
       throw new errors.InvalidGrant('refresh token already used');
     }
     try {
-      await builtin.handler(provider, helpers, ctx);
+      // the new refresh token and the access token are written together, committed before the answer
+      await persistBeforeResponse(ctx, () => builtin.handler(provider, helpers, ctx));
     } catch (err) {
       // Lost the atomic consume race to a concurrent duplicate: hand out the winner's response.
       if (idDigest && err instanceof errors.InvalidGrant && (await rotatedWithinGrace(idDigest)) && (await awaitSuccessor(ctx, idDigest))) return;
