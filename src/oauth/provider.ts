@@ -24,6 +24,7 @@ import type { CcauthClientExtras } from './client-metadata.ts';
 import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
 import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
 import { REFRESH_TOKEN_PARAMETERS, createRefreshTokenHandler } from './grants/refresh-token.ts';
+import { authorizationCodeParameters, createAuthorizationCodeHandler } from './grants/authorization-code.ts';
 import type { Sealer } from './grants/refresh-token.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
@@ -213,6 +214,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
 
+  const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
+  provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
   provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS);
   provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard), PASSWORD_GRANT_PARAMETERS);
   provider.registerGrantType(

@@ -2,11 +2,13 @@
  * The authorization_code grant is wired (RFC 6749 §4.1.3) and a code is single-use even under
  * concurrency: the adapter's atomic `consume` lets exactly one of 10 concurrent redemptions win.
  * (The login pages that produce codes come with the browser-flow work; here the code is minted
- * through oidc-provider's own model, as the authorization endpoint would.)
+ * through oidc-provider's own model, as the authorization endpoint would.) The new access and
+ * refresh tokens leave in one statement and are committed before the answer (oauth/write-behind.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
+import { digestToken } from '../../src/security/tokens.ts';
 
 let t: TestApp;
 let client: { clientId: string; secret: string };
@@ -40,6 +42,29 @@ describe('authorization_code grant', () => {
     expect(res.body).toMatchObject({ token_type: 'bearer', expires_in: 43200, scope: 'openid offline_access *' });
     expect(res.body.refresh_token).toEqual(expect.any(String));
     expect(res.body.id_token.split('.')).toHaveLength(3);
+  });
+
+  it('writes the access and refresh tokens in one statement, committed before the answer (issue 6)', async () => {
+    const code = await mintCode();
+    const inserts: string[] = [];
+    const onQuery = (q: { sql: string }) => void (/^\s*insert into oidc_payloads/i.test(q.sql) && inserts.push(q.sql));
+    // the refresh token's insert takes 300 ms: an answer that did not wait for it would arrive
+    // while neither new token is visible (oauth/write-behind.ts)
+    await t.db.knex.raw(`CREATE OR REPLACE FUNCTION ac_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`);
+    await t.db.knex.raw(`CREATE TRIGGER ac_test_slow BEFORE INSERT ON oidc_payloads FOR EACH ROW WHEN (NEW.model = 'RefreshToken') EXECUTE FUNCTION ac_test_slow()`);
+    t.db.knex.on('query', onQuery);
+    let res;
+    try {
+      res = await redeem(code);
+    } finally {
+      t.db.knex.off('query', onQuery);
+      await t.db.knex.raw('DROP TRIGGER ac_test_slow ON oidc_payloads');
+    }
+    expect(res.status, res.text).toBe(200);
+    expect(inserts).toHaveLength(1);
+    const live = async (model: string, value: string) => Number((await t.db.knex('oidc_payloads').where({ model, id_digest: digestToken(value) }).count({ count: '*' }).first())?.count);
+    expect(await live('AccessToken', res.body.access_token)).toBe(1);
+    expect(await live('RefreshToken', res.body.refresh_token)).toBe(1);
   });
 
   it('yields exactly one token set when one code is redeemed by 10 concurrent requests', async () => {

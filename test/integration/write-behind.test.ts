@@ -25,7 +25,9 @@ async function onRefreshTokenInsert(body: string): Promise<void> {
   await t.db.knex.raw(`CREATE TRIGGER wb_test BEFORE INSERT ON oidc_payloads FOR EACH ROW WHEN (NEW.model = 'RefreshToken') EXECUTE FUNCTION wb_test_trigger()`);
 }
 
-const stored = async (model: string, value: string) => (await t.db.knex('oidc_payloads').where({ model, id_digest: digestToken(value) }).count<{ count: string | number }[]>('* as count'))[0].count;
+/** Rows of oidc_payloads matching `where`. */
+const rows = async (where: Record<string, string>) => Number((await t.db.knex('oidc_payloads').where(where).count({ count: '*' }).first())?.count);
+const stored = (model: string, value: string) => rows({ model, id_digest: digestToken(value) });
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -51,14 +53,14 @@ describe('refresh_token write-behind', () => {
     const res = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token });
     expect(res.status, res.text).toBe(200);
     expect(res.body.refresh_token).not.toBe(first.body.refresh_token);
-    expect(Number(await stored('RefreshToken', res.body.refresh_token))).toBe(1);
-    expect(Number(await stored('AccessToken', res.body.access_token))).toBe(1);
+    expect(await stored('RefreshToken', res.body.refresh_token)).toBe(1);
+    expect(await stored('AccessToken', res.body.access_token)).toBe(1);
   });
 
   it('answers server_error and hands out no token when the refresh token cannot be stored', async () => {
     const first = await login();
     expect(first.status).toBe(200);
-    const accessTokensBefore = Number((await t.db.knex('oidc_payloads').where({ model: 'AccessToken' }).count<{ count: string }[]>('* as count'))[0].count);
+    const accessTokensBefore = await rows({ model: 'AccessToken' });
     await onRefreshTokenInsert("RAISE EXCEPTION 'refresh token store refused'");
     const res = await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token });
     expect(res.status).toBeGreaterThanOrEqual(500);
@@ -67,6 +69,6 @@ describe('refresh_token write-behind', () => {
     expect(res.body).not.toHaveProperty('refresh_token');
     expect(res.text).not.toContain('refresh token store refused');
     // the access token went out in the same statement, so it was not stored either
-    expect(Number((await t.db.knex('oidc_payloads').where({ model: 'AccessToken' }).count<{ count: string }[]>('* as count'))[0].count)).toBe(accessTokensBefore);
+    expect(await rows({ model: 'AccessToken' })).toBe(accessTokensBefore);
   });
 });
