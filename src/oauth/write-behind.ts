@@ -12,6 +12,8 @@
  * failed write fails the request exactly as an awaited one would.
  *
  * Keyed by the request's koa context (oidc-provider's `Provider.ctx`), so nothing crosses requests.
+ * Only for handlers that never read back a row they wrote in the same request (a deferred row may
+ * not be committed yet): oidc-provider's authorization_code and refresh_token handlers.
  */
 
 /** The writes deferred so far, per request in write-behind mode. */

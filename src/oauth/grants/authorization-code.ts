@@ -7,7 +7,7 @@
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import * as builtin from 'oidc-provider/lib/actions/grants/authorization_code.js';
-import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+import { boundGrantHelpers } from './builtin-helpers.ts';
 import { persistBeforeResponse } from '../write-behind.ts';
 
 /**
@@ -21,7 +21,7 @@ export function authorizationCodeParameters(resourceIndicators: boolean): { para
 
 /** Creates the handler bound to `provider`. */
 export function createAuthorizationCodeHandler(provider: Provider) {
-  const helpers = Object.fromEntries(Object.entries(grantHelpers).map(([n, fn]) => [n, (fn as (...a: unknown[]) => unknown).bind(undefined, provider)]));
+  const helpers = boundGrantHelpers(provider);
   return async function authorizationCodeGrant(ctx: KoaContextWithOIDC): Promise<void> {
     await persistBeforeResponse(ctx, () => builtin.handler(provider, helpers, ctx));
   };

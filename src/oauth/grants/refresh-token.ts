@@ -17,7 +17,7 @@ import { errors } from 'oidc-provider';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import * as builtin from 'oidc-provider/lib/actions/grants/refresh_token.js';
-import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
+import { boundGrantHelpers } from './builtin-helpers.ts';
 import type { OidcPayloadsRepository } from '../../repositories/oidc-payloads.repository.ts';
 import type { PayloadUpdater } from '../../repositories/payload-updater.ts';
 import { digestToken } from '../../security/tokens.ts';
@@ -63,7 +63,7 @@ export function createRefreshTokenHandler(
     options: RefreshGraceOptions;
   },
 ) {
-  const helpers = Object.fromEntries(Object.entries(grantHelpers).map(([n, fn]) => [n, (fn as (...a: unknown[]) => unknown).bind(undefined, provider)]));
+  const helpers = boundGrantHelpers(provider);
   const { graceSeconds } = deps.options;
   const waitMs = deps.options.waitMs ?? 3000;
 
