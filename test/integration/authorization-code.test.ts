@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 import { digestToken } from '../../src/security/tokens.ts';
+import { sqlDuring } from '../helpers/sql-capture.ts';
 
 let t: TestApp;
 let client: { clientId: string; secret: string };
@@ -46,22 +47,19 @@ describe('authorization_code grant', () => {
 
   it('writes the access and refresh tokens in one statement, committed before the answer (issue 6)', async () => {
     const code = await mintCode();
-    const inserts: string[] = [];
-    const onQuery = (q: { sql: string }) => void (/^\s*insert into oidc_payloads/i.test(q.sql) && inserts.push(q.sql));
     // the refresh token's insert takes 300 ms: an answer that did not wait for it would arrive
     // while neither new token is visible (oauth/write-behind.ts)
     await t.db.knex.raw(`CREATE OR REPLACE FUNCTION ac_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$`);
     await t.db.knex.raw(`CREATE TRIGGER ac_test_slow BEFORE INSERT ON oidc_payloads FOR EACH ROW WHEN (NEW.model = 'RefreshToken') EXECUTE FUNCTION ac_test_slow()`);
-    t.db.knex.on('query', onQuery);
-    let res;
+    let captured;
     try {
-      res = await redeem(code);
+      captured = await sqlDuring(t.db.knex, () => redeem(code));
     } finally {
-      t.db.knex.off('query', onQuery);
       await t.db.knex.raw('DROP TRIGGER ac_test_slow ON oidc_payloads');
     }
+    const res = captured.result;
     expect(res.status, res.text).toBe(200);
-    expect(inserts).toHaveLength(1);
+    expect(captured.statements.filter((q) => /^insert into oidc_payloads/i.test(q))).toHaveLength(1);
     const live = async (model: string, value: string) => Number((await t.db.knex('oidc_payloads').where({ model, id_digest: digestToken(value) }).count({ count: '*' }).first())?.count);
     expect(await live('AccessToken', res.body.access_token)).toBe(1);
     expect(await live('RefreshToken', res.body.refresh_token)).toBe(1);

@@ -8,6 +8,7 @@ import { createContactCenter } from '../helpers/fixtures.ts';
 import type { ContactCenterFixture } from '../helpers/fixtures.ts';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
+import { sqlDuring } from '../helpers/sql-capture.ts';
 
 const TOKEN = '/auth/v3/oauth/token';
 const OPS_AUTH = basic(OPS.username, OPS.password);
@@ -90,15 +91,7 @@ describe('password grant for a contact-center user (domain\\user)', () => {
     const first = await login('t100\\default', PASSWORD);
     await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period
     await refresh((await login('t100\\default', PASSWORD)).body.refresh_token); // warms the caches
-    const statements: string[] = [];
-    const onQuery = (q: { sql: string }) => void statements.push(q.sql.replace(/\s+/g, ' '));
-    t.db.knex.on('query', onQuery);
-    let res;
-    try {
-      res = await refresh(first.body.refresh_token);
-    } finally {
-      t.db.knex.off('query', onQuery);
-    }
+    const { result: res, statements } = await sqlDuring(t.db.knex, () => refresh(first.body.refresh_token));
     expectTokenResponse(res);
     expect(statements.filter((q) => /from "?users"?/i.test(q))).toEqual([]); // no read of its own for the account
     // token + grant + user; consume; new refresh token and new access token together
