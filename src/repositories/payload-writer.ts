@@ -6,7 +6,7 @@
  * they are handed out). One INSERT per token costs a round trip, a statement and a commit (a WAL
  * flush) each. Rows written during one event-loop turn (the requests that turn handled; the grant
  * and tokens one request saves together), and rows that arrive while the previous statement is in
- * flight, are sent together as one `INSERT ... SELECT FROM unnest(...) ON CONFLICT DO UPDATE`, one
+ * flight, are sent together as one `INSERT ... SELECT FROM json_to_recordset($1) ON CONFLICT DO UPDATE`, one
  * commit for all. A second statement overlaps a first only once that one has been out
  * `overlapAfterMs` (statement-slots.ts). With no load a row goes out at the end of its turn, alone
  * (setImmediate). A batch refused for one row's values (SQLSTATE 22xxx/23xxx) or by a deadlock
@@ -32,10 +32,30 @@ export const DEFAULT_OVERLAP_AFTER_MS = 5;
 
 const STATEMENT_NAME = 'ccauth_oidc_payloads_upsert_batch';
 
+/**
+ * The rows travel as one JSON array in one text parameter (expiry as epoch milliseconds, payload as
+ * an object), not as nine array parameters: pg escapes every element of an array parameter in
+ * JavaScript, and the JSON document is one native `JSON.stringify` (issue 6: ccauth CPU per stored
+ * row 23 → 18 µs at 4 rows per statement in isolation, PostgreSQL no slower).
+ */
 const BATCH_SQL = `INSERT INTO oidc_payloads (model, id_digest, payload, grant_id, uid, user_code, client_id, account_id, expires_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+SELECT r.m, r.d, r.p, r.g, r.u, r.c, r.cl, r.a, to_timestamp(r.e / 1000.0)
+FROM json_to_recordset($1::json) AS r(m text, d text, p jsonb, g text, u text, c text, cl text, a text, e double precision)
 ON CONFLICT (model, id_digest) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
   user_code = excluded.user_code, client_id = excluded.client_id, account_id = excluded.account_id, expires_at = excluded.expires_at`;
+
+/** One row of {@link BATCH_SQL}'s JSON document (short keys: the document is built per statement). */
+const jsonRow = (r: UpsertPayload) => ({
+  m: r.model,
+  d: r.idDigest,
+  p: r.payload,
+  g: r.grantId,
+  u: r.uid,
+  c: r.userCode,
+  cl: r.clientId,
+  a: r.accountId,
+  e: r.expiresAt === null ? null : r.expiresAt.getTime(),
+});
 
 export interface PayloadWriterOptions {
   /**
@@ -115,21 +135,11 @@ export function createPayloadWriter(knex: Knex, opts: PayloadWriterOptions = {})
     const byKey = new Map<string, UpsertPayload>();
     for (const p of batch) byKey.set(`${p.model}\0${p.idDigest}`, p);
     const rows = [...byKey.values()];
-    const values = [
-      rows.map((r) => r.model),
-      rows.map((r) => r.idDigest),
-      rows.map((r) => JSON.stringify(r.payload)),
-      rows.map((r) => r.grantId),
-      rows.map((r) => r.uid),
-      rows.map((r) => r.userCode),
-      rows.map((r) => r.clientId),
-      rows.map((r) => r.accountId),
-      rows.map((r) => r.expiresAt),
-    ];
+    const values = [JSON.stringify(rows.map(jsonRow))];
     stats.statements += 1;
     stats.rows += rows.length;
     if (engine === 'pglite') {
-      await knex.raw(BATCH_SQL.replace(/\$\d/g, '?'), values as unknown as readonly Knex.RawBinding[]);
+      await knex.raw(BATCH_SQL.replace('$1', '?'), values);
       return;
     }
     await runPrepared(knex, { name: STATEMENT_NAME, text: BATCH_SQL, values, method: 'insert' });

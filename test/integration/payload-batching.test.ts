@@ -54,6 +54,29 @@ describe('payload writer', () => {
     expect(Number((await db.knex('oidc_payloads').where('id_digest', 'like', 'w-%').count({ n: '*' }))[0]!.n)).toBe(200);
   });
 
+  it('stores every column as given: millisecond expiry, no expiry, nulls, nested payloads, quotes and non-ASCII text', async () => {
+    const writer = createPayloadWriter(db.knex, { maxInFlight: 1 });
+    const expiresAt = new Date(Date.UTC(2031, 4, 6, 7, 8, 9, 123));
+    const payload = { kind: 'RefreshToken', n: 1.5, big: 2 ** 53 - 1, nested: { a: [1, 'two', null, { b: true }] }, text: 'quote " backslash \\ {brace} ,comma 😀 é\ttab', empty: '' };
+    const full = row('cols-full', { model: 'RefreshToken', payload, grantId: 'g-"1"', uid: "u,{'x'}", userCode: 'CODE-😀', clientId: 'client \\ one', accountId: 'bench\\user', expiresAt });
+    const bare = row('cols-bare', { clientId: null, expiresAt: null });
+    await Promise.all([writer.upsert(full), writer.upsert(bare)]);
+    const got = await db.knex('oidc_payloads').whereIn('id_digest', ['cols-full', 'cols-bare']).orderBy('id_digest', 'desc');
+    expect(got.map((r) => r.id_digest)).toEqual(['cols-full', 'cols-bare']);
+    expect(got[0]).toMatchObject({ model: 'RefreshToken', grant_id: 'g-"1"', uid: "u,{'x'}", user_code: 'CODE-😀', client_id: 'client \\ one', account_id: 'bench\\user' });
+    expect(typeof got[0].payload === 'string' ? JSON.parse(got[0].payload) : got[0].payload).toEqual(payload);
+    expect(new Date(got[0].expires_at).toISOString()).toBe('2031-05-06T07:08:09.123Z');
+    expect(got[1]).toMatchObject({ grant_id: null, uid: null, user_code: null, client_id: null, account_id: null, expires_at: null });
+  });
+
+  it('refuses, for its own caller only, text PostgreSQL cannot store (U+0000)', async () => {
+    const writer = createPayloadWriter(db.knex, { maxInFlight: 1 });
+    const results = await Promise.allSettled([writer.upsert(row('nul-ok')), writer.upsert(row('nul-bad', { payload: { kind: 'x', v: 'a\u0000b' } })), writer.upsert(row('nul-bad-2', { accountId: 'a\u0000b' }))]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect(await db.knex('oidc_payloads').where({ id_digest: 'nul-ok' }).first()).toBeDefined();
+    expect(await db.knex('oidc_payloads').whereIn('id_digest', ['nul-bad', 'nul-bad-2'])).toEqual([]);
+  });
+
   it('replaces an existing row, and keeps the later of two writes of one key in a batch', async () => {
     const writer = createPayloadWriter(db.knex, { maxInFlight: 1 });
     await writer.upsert(row('dup', { grantId: 'g0' }));
