@@ -65,6 +65,8 @@ import { OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './htt
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
+import { CHANGE_PASSWORD_PATH, createChangePasswordRouter } from './http/routes/change-password.routes.ts';
+import { createPasswordChangeService } from './services/password-change.service.ts';
 import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
@@ -329,6 +331,9 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     requireOps(ops, opsBasic),
   );
   adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken, opsBasic));
+  // a user's own password change (README "Password change and policy"): envelope answers, no admin guard
+  const passwordChanges = createPasswordChangeService({ knex });
+  adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ lookupToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
 
   app.use(pinOriginMiddleware);
   app.use(oauthCorsMiddleware);

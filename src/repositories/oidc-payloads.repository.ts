@@ -3,6 +3,7 @@
  * Rows are keyed by `(model, id_digest)`; ids never reach this table in clear.
  */
 import type { Knex } from 'knex';
+import { digestToken } from '../security/tokens.ts';
 import { queryPrepared } from './payload-writer.ts';
 
 export interface PayloadRow {
@@ -86,6 +87,20 @@ export function createOidcPayloadsRepository(db: Knex) {
     /** Deletes every row held by an account (all of its grants and tokens). */
     async revokeByAccountId(accountId: string): Promise<number> {
       return (await db('oidc_payloads').where({ account_id: accountId }).delete(['id_digest'])).length;
+    },
+
+    /**
+     * Deletes every row held by an account except the grant `keepGrantId` (its Grant row, stored
+     * under the digest of its id, and the tokens linked to it): the account's other grants, tokens
+     * and sessions.
+     */
+    async revokeByAccountIdExceptGrant(accountId: string, keepGrantId: string): Promise<number> {
+      const deleted = await db('oidc_payloads')
+        .where({ account_id: accountId })
+        .andWhere((w) => w.whereNull('grant_id').orWhereNot('grant_id', keepGrantId))
+        .andWhereNot((w) => w.where('model', 'Grant').andWhere('id_digest', digestToken(keepGrantId)))
+        .delete(['id_digest']);
+      return deleted.length;
     },
 
     /** The rotation state of a row: when it was consumed and its sealed successor while the grace window lasts. */

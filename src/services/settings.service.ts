@@ -7,11 +7,15 @@
  * - `cors-origins` is a comma-separated list of origins: each is trimmed, checked to be exactly
  *   `scheme://host[:port]` over http(s), normalized (`URL.origin`) and deduplicated; the value is
  *   stored as `origin1,origin2`. A bad item → code 10 on `data.value` naming it.
+ * - The password-policy settings (`password-min-length`, `password-history`, `password-max-age-days`,
+ *   `password-min-score`; domain/password-policy.ts) are whole numbers within their ranges; another
+ *   value → code 10 on `data.value`.
  * - An unknown contact center → code 6.
  */
 import type { Knex } from 'knex';
 import { CORS_ORIGINS_SETTING, parseCorsOrigins } from '../domain/environment.ts';
 import type { Setting } from '../domain/environment.ts';
+import { checkPasswordSetting, isPasswordSetting } from '../domain/password-policy.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
 import { PG_FOREIGN_KEY_VIOLATION, isPgError } from '../db/knex.ts';
 import { createContactCentersRepository } from '../repositories/contact-centers.repository.ts';
@@ -32,6 +36,11 @@ export interface SettingsService {
 
 /** Applies the per-name value rules; returns the value to store. @throws AppError validation */
 export function normalizeSettingValue(name: string, value: string): string {
+  if (isPasswordSetting(name)) {
+    const checked = checkPasswordSetting(name, value);
+    if ('error' in checked) throw new AppError('validation', `validation failed: data.value: ${checked.error}`, [{ field: 'data.value', message: checked.error }]);
+    return checked.value;
+  }
   if (name !== CORS_ORIGINS_SETTING) return value;
   const parsed = parseCorsOrigins(value);
   if ('bad' in parsed) {

@@ -15,7 +15,8 @@ import { createUserBody, updateUserBody } from './users.schemas.ts';
 
 /**
  * The user object of the API: `{id, username, dbid, firstName, lastName, email, authorities,
- * properties, enabled, contactCenterId, createdAt (epoch ms)}`; absent names/email are null.
+ * properties, enabled, mustChangePassword, passwordChangedAt (epoch ms), contactCenterId, createdAt
+ * (epoch ms)}`; absent names/email are null.
  * Never includes the password or its hash.
  */
 export function toApiUser(u: User): Record<string, unknown> {
@@ -29,6 +30,8 @@ export function toApiUser(u: User): Record<string, unknown> {
     authorities: u.authorities,
     properties: u.properties,
     enabled: u.enabled,
+    mustChangePassword: u.mustChangePassword,
+    passwordChangedAt: u.passwordChangedAt,
     contactCenterId: u.ccid,
     createdAt: u.createdAt,
   };

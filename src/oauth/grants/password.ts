@@ -8,7 +8,9 @@
  * linked to it, so introspection, userinfo and refresh find them.
  *
  * Errors: `invalid_request` (missing username/password), `invalid_grant` "Bad credentials" (wrong
- * username or password, disabled user, user outside the client's contact centers), `invalid_scope`,
+ * username or password, disabled user, user outside the client's contact centers), `invalid_grant`
+ * "password change required" (right password, but `mustChangePassword` is set or the password is
+ * older than the contact center's `password-max-age-days`: POST /auth/v3/change-password first), `invalid_scope`,
  * and 429 `invalid_request` "too many failed attempts; retry later" with `Retry-After` when the
  * login name or the address is over a failed-authentication limit (RFC 6749 §4.3.2 "MUST protect
  * the endpoint against brute force attacks"; services/rate-limit.service.ts). Every failure counts
@@ -62,6 +64,13 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
       throw err;
     }
     await attempt?.succeeded();
+    if (principal.kind === 'user' && principal.passwordChangeRequired) {
+      // the password was right (so it counted as a success), but it must be changed first
+      // (README "Password change and policy"; Genesys Workspace's change-password dialog)
+      const err = new errors.InvalidGrant('password change required');
+      err.error_description = 'password change required';
+      throw err;
+    }
 
     const grant = new provider.Grant({ accountId: principal.accountId, clientId: client.clientId });
     const withRefresh = client.grantTypeAllowed('refresh_token');
