@@ -73,6 +73,7 @@ import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
+import { createForcedPasswordChangeRouter } from './http/routes/forced-password-change.routes.ts';
 import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
@@ -342,7 +343,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
-  app.use(createSignInRouter({ getProvider, principals, guard, csrf }).routes());
+  app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges }).routes());
+  app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
   app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });

@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../security/tokens.ts';
 
 /** What a form's token is for; a consent token cannot pass as a login token. */
-export type CsrfPurpose = 'sign-in' | 'consent';
+export type CsrfPurpose = 'sign-in' | 'consent' | 'change-password';
 
 export interface CsrfTokens {
   /** The token for `purpose` on interaction `uid` (base64url, 43 characters). */
