@@ -339,6 +339,31 @@ describe('contact centers', () => {
     const cleared = await post(`/console/contact-centers/${cc.ccid}/cors`, { csrf: token, origins: '' });
     expect((await page(cleared.headers.location!)).text).toContain('CORS origins cleared.');
   });
+  it('requires a user to change the password at the next sign-in, and lifts it', async () => {
+    const created = await t.request
+      .post(`/environment/v3/contact-centers/${cc.ccid}/users`)
+      .set('Authorization', basic(OPS.username, OPS.password))
+      .send({ data: { username: 'agent.two', password: 'Agent-Pass-2' } });
+    const id = created.body.data.id as string;
+    const before = await page(`/console/contact-centers/${cc.ccid}`);
+    expect(before.text).toContain(`action="/console/contact-centers/${cc.ccid}/users/${id}/password-change"`);
+    const require = await post(`/console/contact-centers/${cc.ccid}/users/${id}/password-change`, { csrf: csrfOf(before.text), required: 'true' });
+    expect(require.status).toBe(303);
+    const after = await page(require.headers.location!);
+    expect(after.text).toContain('agent.two must choose a new password at the next sign-in.');
+    expect(after.text).toContain('<span class="badge warn">Must change password</span>');
+    expect((await t.db.knex('users').where({ id }).first()).must_change_password).toBe(true);
+    const audit = await t.db.knex('audit_events').where({ action: 'user.updated', target_id: id }).first();
+    expect(audit.actor).toBe('ops');
+    expect(audit.details).toMatchObject({ mustChangePassword: true });
+
+    const noCsrf = await post(`/console/contact-centers/${cc.ccid}/users/${id}/password-change`, { required: 'false' });
+    expect(noCsrf.status).toBe(403);
+    expect((await t.db.knex('users').where({ id }).first()).must_change_password).toBe(true);
+    const lift = await post(`/console/contact-centers/${cc.ccid}/users/${id}/password-change`, { csrf: csrfOf(after.text), required: 'false' });
+    expect((await page(lift.headers.location!)).text).toContain('agent.two no longer has to change the password.');
+    expect((await t.db.knex('users').where({ id }).first()).must_change_password).toBe(false);
+  });
 });
 
 describe('audit and sign-out', () => {

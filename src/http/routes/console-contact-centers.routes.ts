@@ -1,6 +1,7 @@
 /**
  * Console pages of the Contact centers section (issue 4): list, and one contact center with its
- * CORS origins editor (settings.service.ts rules for `cors-origins`) and its users.
+ * CORS origins editor (settings.service.ts rules for `cors-origins`) and its users (each can be
+ * required to choose a new password at the next sign-in).
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -68,6 +69,25 @@ export function registerContactCenterPages(router: Router, deps: ConsoleContactC
         await deps.audit.record(consoleWho(ctx), { action: 'contact_center.cors_updated', targetType: 'contact_center', targetId: ccid, details: { origins: stored } });
         ctx.log.info({ event: 'cors_origins_updated', ccid, via: 'console' }, 'CORS origins updated');
         return { location: path, flash: { notice: stored.length ? `CORS origins saved (${stored.length}).` : 'CORS origins cleared.' } };
+      },
+    });
+  });
+
+  // require (or lift) a password change at the user's next sign-in (README "Password change and policy")
+  router.post('/console/contact-centers/:ccid/users/:id/password-change', async (ctx) => {
+    const ccid = ccidParam(ctx);
+    const id = String(ctx.params.id ?? '').toLowerCase();
+    if (!UUID.test(id)) throw new AppError('not_found', 'user not found');
+    const required = field(ctx.request.body, 'required') === 'true';
+    const path = `/console/contact-centers/${ccid}`;
+    await runForm(ctx, deps.auth, {
+      back: path,
+      formFields: [],
+      form: {},
+      change: async () => {
+        const user = await deps.users.update(ccid, id, { mustChangePassword: required });
+        await deps.audit.record(consoleWho(ctx), { action: 'user.updated', targetType: 'user', targetId: id, details: { contactCenterId: ccid, mustChangePassword: required } });
+        return { location: path, flash: { notice: required ? `${user.username} must choose a new password at the next sign-in.` : `${user.username} no longer has to change the password.` } };
       },
     });
   });
