@@ -42,6 +42,7 @@ import type { ProviderDeps } from './oauth/provider.ts';
 import { createProviderHolder } from './oauth/keys.ts';
 import type { ProviderBuildInput } from './oauth/keys.ts';
 import { createJwtAccessTokens } from './oauth/jwt-access-tokens.ts';
+import { createUserJwtSigner } from './oauth/user-jwt.ts';
 import { createSealer, loadOrCreateKeyFile } from './security/seal.ts';
 import { createSigningKeysService } from './services/signing-keys.service.ts';
 import type { SigningKeysService } from './services/signing-keys.service.ts';
@@ -61,10 +62,11 @@ import { databaseUnavailable, noteProviderServerError } from './http/middleware/
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
-import { OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
+import { JWT_USERINFO_PATH, OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
+import { createPingRouter } from './http/routes/ping.routes.ts';
 import { CHANGE_PASSWORD_PATH, createChangePasswordRouter } from './http/routes/change-password.routes.ts';
 import { createPasswordChangeService } from './services/password-change.service.ts';
 import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
@@ -281,10 +283,11 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       [`${OAUTH_PREFIX}/revoke`, 'POST'],
       [USERINFO_PATH, 'GET, POST'],
       [OPENID_USERINFO_PATH, 'GET, POST'],
+      [JWT_USERINFO_PATH, 'GET'],
     ]),
   );
   // OAuth endpoints: control characters/NUL in parameters → 400, bodies over OAUTH_BODY_LIMIT_BYTES → 413 (RFC 6749 JSON)
-  const oauthInputMiddleware = oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes });
+  const oauthInputMiddleware = oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH, JWT_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes });
   // a (client, address) pair known to be blocked is answered 429 before the provider parses anything (issue 5)
   const clientAuthEndpoints = new Set([`${OAUTH_PREFIX}/token`, `${OAUTH_PREFIX}/introspect`, `${OAUTH_PREFIX}/revoke`]);
   const refuseBlockedMiddleware = refuseBlockedClients(guard, clientAuthEndpoints);
@@ -339,7 +342,10 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use(pinOriginMiddleware);
   app.use(oauthCorsMiddleware);
   app.use(oauthInputMiddleware);
-  app.use(createUserinfoRouter({ lookupToken, principals, cors }).routes());
+  const signUserJwt = createUserJwtSigner({ issuer: config.publicUrl, signingKey: () => providers.signingKey });
+  app.use(createUserinfoRouter({ lookupToken, principals, cors, signUserJwt }).routes());
+  // the agent desktop's keep-alive (README "API")
+  app.use(createPingRouter({ getProvider, lookupToken, principals }).routes());
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());

@@ -38,6 +38,8 @@ import { createPayloadUpdater } from '../repositories/payload-updater.ts';
 export const OAUTH_PREFIX = '/auth/v3/oauth';
 
 /** Lifetime of ID tokens, seconds (a retired signing key stays published at least this long). */
+/** Lifetime of a browser session since its last use (sign-in, authorize, or `GET /auth/v3/ping`), seconds. */
+export const SESSION_TTL_SECONDS = 86_400;
 export const ID_TOKEN_TTL_SECONDS = 3600;
 
 /** Authority that lets a client introspect any token (RFC 7662 §4: the caller must be authorized). */
@@ -185,7 +187,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       AuthorizationCode: 60,
       IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: deps.interactionTtlSeconds ?? 600,
-      Session: 86_400,
+      Session: SESSION_TTL_SECONDS,
       // A grant must outlive the tokens linked to it; outside a request (tests, jobs) keep 30 days.
       Grant: (ctx) => {
         const c = ctx?.oidc?.client ? extras(ctx.oidc.client) : undefined;

@@ -1,6 +1,7 @@
 /**
- * `GET|POST /auth/v3/userinfo` (Genesys CloudUserDetails) and `GET|POST /auth/v3/openid/userinfo`
- * (OIDC claims) — genesys-api.md §2 A3/A4, §5.1, §5.2. Served here, not by oidc-provider (whose
+ * `GET|POST /auth/v3/userinfo` (Genesys CloudUserDetails), `GET|POST /auth/v3/openid/userinfo`
+ * (OIDC claims) and `GET /auth/v3/jwt-userinfo` (`{"status":{"code":0}}` and the CloudUserDetails as
+ * a signed JWT in the `X-GWS-User` header, oauth/user-jwt.ts) — genesys-api.md §2 A3/A4/A5, §5.1, §5.2. Served here, not by oidc-provider (whose
  * userinfo needs the `openid` scope; Genesys password-grant tokens carry `*`).
  *
  * - Token: `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1), or on POST
@@ -24,6 +25,7 @@ import type { Context } from 'koa';
 import type { TokenLookup } from '../../oauth/token-lookup.ts';
 import { cloudUserDetails, openIdUserInfo, subjectContactCenter } from '../../oauth/userinfo.ts';
 import type { UserinfoSubject } from '../../oauth/userinfo.ts';
+import type { UserJwtSigner } from '../../oauth/user-jwt.ts';
 import type { CorsPolicy } from '../../services/cors.service.ts';
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import { REALM } from '../middleware/admin-auth.ts';
@@ -33,11 +35,17 @@ import { markCorsDecided } from '../middleware/cors.ts';
 export const USERINFO_PATH = '/auth/v3/userinfo';
 /** OIDC / Genesys OpenIdUserInfo endpoint (A4); also the `userinfo_endpoint` in discovery. */
 export const OPENID_USERINFO_PATH = '/auth/v3/openid/userinfo';
+/** Genesys jwt-userinfo (A5): an envelope, and the CloudUserDetails as a JWT in `X-GWS-User`. */
+export const JWT_USERINFO_PATH = '/auth/v3/jwt-userinfo';
+/** The response header of {@link JWT_USERINFO_PATH}. */
+export const GWS_USER_HEADER = 'X-GWS-User';
 
 export interface UserinfoRouterDeps {
   lookupToken: TokenLookup;
   principals: Pick<PrincipalsService, 'principalOf'>;
   cors: CorsPolicy;
+  /** Signs the `X-GWS-User` JWT of jwt-userinfo (oauth/user-jwt.ts). */
+  signUserJwt: UserJwtSigner;
 }
 
 type Extracted = { token: string } | { missing: true } | { invalidRequest: string };
@@ -129,20 +137,20 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
     return { subject, ccids };
   }
 
-  function handler(render: (s: UserinfoSubject) => unknown) {
+  function handler(render: (s: UserinfoSubject, ctx: Context) => unknown) {
     return async (ctx: Context): Promise<void> => {
       ctx.set('Cache-Control', 'no-store');
       ctx.set('Pragma', 'no-cache');
       const origin = ctx.get('Origin');
       try {
         const found = await authenticate(ctx);
-        if (found) ctx.body = render(found.subject);
+        if (found) ctx.body = await render(found.subject, ctx);
         if (origin) {
           markCorsDecided(ctx);
           const allowed = found ? deps.cors.allowedFor(origin, found.ccids) : deps.cors.allowedAnywhere(origin);
           if (allowed) {
             ctx.set('Access-Control-Allow-Origin', origin);
-            ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate');
+            ctx.set('Access-Control-Expose-Headers', `WWW-Authenticate, ${GWS_USER_HEADER}`);
           }
         }
       } catch (err) {
@@ -159,5 +167,12 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
   router.post(USERINFO_PATH, cloud);
   router.get(OPENID_USERINFO_PATH, openid);
   router.post(OPENID_USERINFO_PATH, openid);
+  router.get(
+    JWT_USERINFO_PATH,
+    handler(async (s, ctx) => {
+      ctx.set(GWS_USER_HEADER, await deps.signUserJwt({ ...cloudUserDetails(s) }, String(openIdUserInfo(s).sub)));
+      return { status: { code: 0 } };
+    }),
+  );
   return router;
 }
