@@ -9,6 +9,7 @@ import { createDataCentersRouter } from './data-centers.routes.ts';
 import { createEnvironmentsRouter } from './environments.routes.ts';
 import { createSettingsRouter } from './settings.routes.ts';
 import { createUsersRouter } from './users.routes.ts';
+import { createCorsRouter } from './cors.routes.ts';
 
 export function createEnvironmentRouters(services: EnvironmentServices): Router[] {
   return [
@@ -17,5 +18,6 @@ export function createEnvironmentRouters(services: EnvironmentServices): Router[
     createContactCentersRouter(services),
     createEnvironmentsRouter(services),
     createDataCentersRouter(services),
+    createCorsRouter(services),
   ];
 }
