@@ -84,20 +84,31 @@ afterAll(async () => {
   await s?.close();
 });
 
+/** The matrix rows of each library (test/compat/helpers/matrix.ts), spelled out. */
+const ROWS = {
+  authlib: { basic: 'authlib-client-credentials-basic', post: 'authlib-client-credentials-post', password: 'authlib-password-refresh', code: 'authlib-code-pkce' },
+  requests_oauthlib: {
+    basic: 'requests-oauthlib-client-credentials-basic',
+    post: 'requests-oauthlib-client-credentials-post',
+    password: 'requests-oauthlib-password-refresh',
+    code: 'requests-oauthlib-code-pkce',
+  },
+} as const;
+
 for (const library of ['authlib', 'requests_oauthlib'] as const) {
-  const id = library === 'authlib' ? 'authlib' : 'requests-oauthlib';
+  const rows = ROWS[library];
   describe.skipIf(!HAVE_PYTHON)(`${library} (Debian python3 package, documented configuration)`, () => {
-    compatTest(`${id}-client-credentials-basic`, async () => {
+    compatTest(rows.basic, async () => {
       const out = await runPython(library, 'client_credentials_basic');
       expect(out.token).toMatchObject({ token_type: 'bearer', access_token: expect.any(String), expires_in: 3600 });
     });
 
-    compatTest(`${id}-client-credentials-post`, async () => {
+    compatTest(rows.post, async () => {
       const out = await runPython(library, 'client_credentials_post');
       expect(out.token).toMatchObject({ token_type: 'bearer', access_token: expect.any(String), expires_in: 3600 });
     });
 
-    compatTest(`${id}-password-refresh`, async () => {
+    compatTest(rows.password, async () => {
       const out = await runPython(library, 'password_refresh', { LOGIN: AGENT.login, PASSWORD: AGENT.password });
       expect(out.token).toMatchObject({ token_type: 'bearer', access_token: expect.any(String), refresh_token: expect.any(String) });
       expect(out.userinfo).toMatchObject({ status: 200, body: { loginName: AGENT.username, contactCenterId: s.ccid, dbid: s.dbid } });
@@ -108,7 +119,7 @@ for (const library of ['authlib', 'requests_oauthlib'] as const) {
       expect(await userinfoStatus(out.refreshed.access_token)).toBe(200);
     });
 
-    compatTest(`${id}-code-pkce`, async () => {
+    compatTest(rows.code, async () => {
       const start = await runPython(library, 'authorize', { REDIRECT_URI: REDIRECT });
       const authorization = new URL(start.url);
       expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');

@@ -9,8 +9,12 @@
  */
 import { it } from 'vitest';
 
-/** Where a library comes from, for its version. */
-export type LibrarySource = { npm: string } | { python: string; debian: string };
+/**
+ * Where a library comes from, for its version: an npm package (`with`: other npm packages the
+ * flow runs on, listed with their versions), or a Python module from a Debian package (`with`:
+ * other Python modules).
+ */
+export type LibrarySource = { npm: string; with?: readonly string[] } | { python: string; debian: string; with?: readonly string[] };
 
 /** One library × flow. */
 export interface CompatRow {
@@ -34,26 +38,26 @@ const OAUTH4WEBAPI = 'oauth4webapi.test.ts';
 const SIMPLE = 'simple-oauth2.test.ts';
 const PASSPORT = 'passport-oauth2.test.ts';
 const PYTHON = 'python.test.ts';
-const oidcClientTs = { npm: 'oidc-client-ts' };
+const widgetSource = { npm: 'oidc-client-ts', with: ['playwright-core'] };
 const openidClient = { npm: 'openid-client' };
 const oauth4 = { npm: 'oauth4webapi' };
 const simple = { npm: 'simple-oauth2' };
 const authlib = { python: 'authlib', debian: 'python3-authlib' };
-const rol = { python: 'requests_oauthlib', debian: 'python3-requests-oauthlib' };
+const rol = { python: 'requests_oauthlib', debian: 'python3-requests-oauthlib', with: ['oauthlib'] };
 const INSECURE = '`OAUTHLIB_INSECURE_TRANSPORT=1` only when the issuer is plain `http://` (local tests)';
 
 /** Every row of the matrix, in table order. */
 export const COMPAT_ROWS = [
-  { id: 'widget-code-pkce', library: 'oidc-client-ts (chat widget in Chromium)', source: oidcClientTs, file: WIDGET, flow: 'authorization code + PKCE, `scope: "openid profile email offline_access"`, login and consent pages', test: 'signs in with code + PKCE through the login and consent pages (scope openid profile email offline_access)', configure: 'a PUBLIC client (no secret) whose redirect URIs include the widget page; the widget origin in the contact center\'s `cors-origins` setting' },
-  { id: 'widget-userinfo-cors', library: 'oidc-client-ts (chat widget in Chromium)', source: oidcClientTs, file: WIDGET, flow: '`/auth/v3/openid/userinfo` (the library\'s own `loadUserInfo`) and `/auth/v3/userinfo` from another origin through per-contact-center CORS', test: 'reads /auth/v3/openid/userinfo and /auth/v3/userinfo from the widget origin through the contact center CORS setting', configure: '' },
-  { id: 'widget-silent-renew', library: 'oidc-client-ts (chat widget in Chromium)', source: oidcClientTs, file: WIDGET, flow: 'silent renew (`signinSilent`) with the refresh token', test: 'renews silently with the refresh token (signinSilent)', configure: '' },
-  { id: 'widget-consent-deny', library: 'oidc-client-ts (chat widget in Chromium)', source: oidcClientTs, file: WIDGET, flow: 'consent Deny → `access_denied` at the widget', test: 'hands a consent Deny to the widget as access_denied', configure: '' },
-  { id: 'widget-signout', library: 'oidc-client-ts (chat widget in Chromium)', source: oidcClientTs, file: WIDGET, flow: '`revokeTokensOnSignout` + RP-initiated logout (`signoutRedirect`) back to `post_logout_redirect_uri`', test: 'revokes its tokens on sign-out and ends the session with RP-initiated logout', configure: '`post_logout_redirect_uri` must be one of the client\'s redirect URIs (or under one registered as a bare origin)' },
+  { id: 'widget-code-pkce', library: 'oidc-client-ts (chat widget in Chromium)', source: widgetSource, file: WIDGET, flow: 'authorization code + PKCE, `scope: "openid profile email offline_access"`, login and consent pages', test: 'signs in with code + PKCE through the login and consent pages (scope openid profile email offline_access)', configure: 'a PUBLIC client (no secret) whose redirect URIs include the widget page; the widget origin in the contact center\'s `cors-origins` setting' },
+  { id: 'widget-userinfo-cors', library: 'oidc-client-ts (chat widget in Chromium)', source: widgetSource, file: WIDGET, flow: '`/auth/v3/openid/userinfo` (the library\'s own `loadUserInfo`) and `/auth/v3/userinfo` from another origin through per-contact-center CORS', test: 'reads /auth/v3/openid/userinfo and /auth/v3/userinfo from the widget origin through the contact center CORS setting', configure: '' },
+  { id: 'widget-silent-renew', library: 'oidc-client-ts (chat widget in Chromium)', source: widgetSource, file: WIDGET, flow: 'silent renew (`signinSilent`) with the refresh token', test: 'renews silently with the refresh token (signinSilent)', configure: '' },
+  { id: 'widget-consent-deny', library: 'oidc-client-ts (chat widget in Chromium)', source: widgetSource, file: WIDGET, flow: 'consent Deny → `access_denied` at the widget', test: 'hands a consent Deny to the widget as access_denied', configure: '' },
+  { id: 'widget-signout', library: 'oidc-client-ts (chat widget in Chromium)', source: widgetSource, file: WIDGET, flow: '`revokeTokensOnSignout` + RP-initiated logout (`signoutRedirect`) back to `post_logout_redirect_uri`', test: 'revokes its tokens on sign-out and ends the session with RP-initiated logout', configure: '`post_logout_redirect_uri` must be one of the client\'s redirect URIs (or under one registered as a bare origin)' },
 
   { id: 'openid-client-code', library: 'openid-client', source: openidClient, file: OPENID_CLIENT, flow: 'discovery, authorization code + PKCE with `scope: "openid profile email"`, ID token validation, userinfo', test: 'runs discovery, code + PKCE (openid profile email) with ID token validation, and userinfo', configure: '`allowInsecureRequests` only when the issuer is plain `http://` (local tests)' },
   { id: 'openid-client-refresh', library: 'openid-client', source: openidClient, file: OPENID_CLIENT, flow: 'refresh token grant, introspection, revocation', test: 'refreshes, introspects and revokes', configure: '' },
   { id: 'openid-client-client-credentials', library: 'openid-client', source: openidClient, file: OPENID_CLIENT, flow: 'client credentials', test: 'gets a client credentials token', configure: '' },
-  { id: 'openid-client-passport', library: 'openid-client/passport (express)', source: openidClient, file: OPENID_CLIENT, flow: 'passport `Strategy` in an express app: code + PKCE, `scope: "openid profile email"`, ID token and userinfo', test: 'signs a person in to an express app through the openid-client/passport Strategy', configure: '' },
+  { id: 'openid-client-passport', library: 'openid-client/passport (express)', source: { npm: 'openid-client', with: ['passport', 'express'] }, file: OPENID_CLIENT, flow: 'passport `Strategy` in an express app: code + PKCE, `scope: "openid profile email"`, ID token and userinfo', test: 'signs a person in to an express app through the openid-client/passport Strategy', configure: '' },
 
   { id: 'oauth4webapi-code', library: 'oauth4webapi', source: oauth4, file: OAUTH4WEBAPI, flow: 'discovery, authorization code + PKCE, ID token validation, userinfo (strict checks)', test: 'runs code + PKCE with ID token validation and userinfo', configure: '`[allowInsecureRequests]` only when the issuer is plain `http://` (local tests)' },
   { id: 'oauth4webapi-refresh', library: 'oauth4webapi', source: oauth4, file: OAUTH4WEBAPI, flow: 'refresh token grant, introspection, revocation', test: 'refreshes, introspects and revokes', configure: '' },
@@ -64,7 +68,7 @@ export const COMPAT_ROWS = [
   { id: 'simple-oauth2-client-credentials', library: 'simple-oauth2', source: simple, file: SIMPLE, flow: '`ClientCredentials` (header and body authorization)', test: 'gets client credentials tokens with header and body authorization', configure: '' },
   { id: 'simple-oauth2-revoke', library: 'simple-oauth2', source: simple, file: SIMPLE, flow: '`revokeAll()`', test: 'revokes access and refresh token with revokeAll()', configure: '' },
 
-  { id: 'passport-oauth2-code', library: 'passport-oauth2 (express)', source: { npm: 'passport-oauth2' }, file: PASSPORT, flow: '`OAuth2Strategy` with no `scope` option: authorization code, tokens used at `/auth/v3/userinfo`', test: 'signs a person in to an express app through OAuth2Strategy with no scope option', configure: '' },
+  { id: 'passport-oauth2-code', library: 'passport-oauth2 (express)', source: { npm: 'passport-oauth2', with: ['passport', 'express'] }, file: PASSPORT, flow: '`OAuth2Strategy` with no `scope` option: authorization code, tokens used at `/auth/v3/userinfo`', test: 'signs a person in to an express app through OAuth2Strategy with no scope option', configure: '' },
 
   { id: 'authlib-client-credentials-basic', library: 'Authlib (Python)', source: authlib, file: PYTHON, flow: 'client credentials, `client_secret_basic`', test: 'authlib: client credentials with client_secret_basic', configure: '' },
   { id: 'authlib-client-credentials-post', library: 'Authlib (Python)', source: authlib, file: PYTHON, flow: 'client credentials, `client_secret_post`', test: 'authlib: client credentials with client_secret_post', configure: '' },
