@@ -99,7 +99,9 @@ async function startSignIn(ctx: BrowserContext): Promise<Page> {
   p.on('console', (m) => consoleLines.push(`${m.type()}: ${m.text()} (${m.location().url})`));
   await p.goto(`${origin}/index.html`);
   await p.evaluate(() => void (window as unknown as { userManager: { signinRedirect(): Promise<void> } }).userManager.signinRedirect());
-  await p.waitForURL((u) => u.toString().startsWith(`${s.issuer}/auth/v3/sign-in`), { timeout: 15_000 });
+  // ccauth's login page, or straight back to the widget when the authorization request is refused
+  await p.waitForURL((u) => u.toString().startsWith(`${s.issuer}/auth/v3/sign-in`) || u.toString().startsWith(`${origin}/callback.html`), { timeout: 15_000 });
+  if (p.url().startsWith(origin)) throw new Error(`the authorization request came straight back to the widget: ${p.url()}`);
   return p;
 }
 

@@ -47,6 +47,8 @@ async function codeFlow() {
   url.searchParams.set('code_challenge_method', 'S256');
   expect(as.code_challenge_methods_supported).toContain('S256'); // so the README sends no nonce
   const callback = await new Person().browse(url.toString(), arrivesAt(REDIRECT));
+  // the library would only say "authorization response from the server is an error": show which
+  expect(callback.searchParams.get('error'), callback.toString()).toBeNull();
   const params = oauth.validateAuthResponse(as, client, callback);
   const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, REDIRECT, codeVerifier, insecure);
   const result = await oauth.processAuthorizationCodeResponse(as, client, response, { requireIdToken: true });

@@ -58,6 +58,8 @@ async function codeFlow(config: client.Configuration) {
     code_challenge_method: 'S256',
   });
   const callback = await new Person().browse(url.toString(), arrivesAt(REDIRECT));
+  // the library would only say "authorization response from the server is an error": show which
+  expect(callback.searchParams.get('error'), callback.toString()).toBeNull();
   return client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: codeVerifier, idTokenExpected: true });
 }
 
