@@ -183,6 +183,12 @@ describe.skipIf(!HAVE_CHROMIUM)(`chat widget with oidc-client-ts in headless Chr
     );
     expect(calls['/auth/v3/userinfo']).toMatchObject({ status: 200, body: { loginName: AGENT.username, contactCenterId: s.ccid, dbid: s.dbid } });
     expect(calls['/auth/v3/openid/userinfo']).toMatchObject({ status: 200, body: { sub: signedIn!.profile.sub, email: AGENT.email, contact_center_id: s.ccid } });
+    // the browser read them because ccauth named the widget's origin, and only it: an origin the
+    // contact center does not list gets no Access-Control-Allow-Origin
+    for (const [from, allowed] of [[origin, origin], ['http://127.0.0.1:9', null]] as const) {
+      const res = await fetch(`${s.issuer}/auth/v3/userinfo`, { headers: { authorization: `Bearer ${signedIn!.access_token}`, origin: from } });
+      expect(res.headers.get('access-control-allow-origin'), from).toBe(allowed);
+    }
   });
 
   compatTest('widget-silent-renew', async () => {
