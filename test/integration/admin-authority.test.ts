@@ -168,3 +168,110 @@ describe('admin rights follow the client the token was issued to', () => {
     expectForbidden(await bearer(token).get(`/contact-centers/${ccX}/users`));
   });
 });
+
+describe('a contact-center binding isolates tenants on the Environment API', () => {
+  let bound: Creds;
+  let tokens: { label: string; token: string }[];
+
+  beforeAll(async () => {
+    bound = await createClient(t, { client_id: 'bound_to_x', contactCenterIds: [ccX] });
+    tokens = [
+      { label: 'client credentials', token: await clientCredentials(bound) },
+      { label: 'ops password grant', token: await opsPasswordGrant(bound) },
+    ];
+  });
+
+  it('lists only the bound contact centers, their environments, and reads the bound one', async () => {
+    for (const { token } of tokens) {
+      const api = bearer(token);
+      const ccs = await api.get('/contact-centers');
+      expect(ccs.status).toBe(200);
+      expect(ccs.body.data.map((c: { id: string }) => c.id)).toEqual([ccX]);
+      const envs = await api.get('/environments');
+      expect(envs.status).toBe(200);
+      expect(envs.body.data.map((e: { id: string }) => e.id)).toEqual([envX]);
+      expect((await api.get(`/contact-centers/${ccX}`)).body.data.id).toBe(ccX);
+      expect((await api.get(`/environments/${envX}`)).body.data.id).toBe(envX);
+      const users = await api.get(`/contact-centers/${ccX}/users`);
+      expect(users.status).toBe(200);
+      expect(users.body.data.map((u: { username: string }) => u.username)).toEqual(['agent']);
+      expect((await api.get(`/contact-centers/${ccX}/settings`)).body).toEqual({ status: { code: 0 }, data: { settings: [] } });
+      // data centers are regions of the deployment, not tenant data: readable
+      expect((await api.get('/data-centers')).body.data).toHaveLength(1);
+    }
+  });
+
+  it('answers every route of another contact center exactly as if it did not exist (404 code 6), and stores nothing', async () => {
+    const absent = randomUUID();
+    for (const { token } of tokens) {
+      const api = bearer(token);
+      const before = await opsView();
+      const pairs: [ReturnType<typeof api.get>, ReturnType<typeof api.get>][] = [
+        [api.get(`/contact-centers/${ccY}`), api.get(`/contact-centers/${absent}`)],
+        [api.put(`/contact-centers/${ccY}`, { auth: 'configServer' }), api.put(`/contact-centers/${absent}`, { auth: 'configServer' })],
+        [api.delete(`/contact-centers/${ccY}`), api.delete(`/contact-centers/${absent}`)],
+        [api.get(`/contact-centers/${ccY}/users`), api.get(`/contact-centers/${absent}/users`)],
+        [api.get(`/contact-centers/${ccY}/users/${userY}`), api.get(`/contact-centers/${absent}/users/${userY}`)],
+        [api.post(`/contact-centers/${ccY}/users`, { username: 'intruder', password: 'intruder-password' }), api.post(`/contact-centers/${absent}/users`, { username: 'intruder', password: 'intruder-password' })],
+        [api.put(`/contact-centers/${ccY}/users/${userY}`, { password: 'taken-over-1' }), api.put(`/contact-centers/${absent}/users/${userY}`, { password: 'taken-over-1' })],
+        [api.delete(`/contact-centers/${ccY}/users/${userY}`), api.delete(`/contact-centers/${absent}/users/${userY}`)],
+        [api.get(`/contact-centers/${ccY}/settings`), api.get(`/contact-centers/${absent}/settings`)],
+        [
+          api.post(`/contact-centers/${ccY}/settings`, { location: '/', name: 'cors-origins', shared: 'true', value: 'https://evil.example.com' }),
+          api.post(`/contact-centers/${absent}/settings`, { location: '/', name: 'cors-origins', shared: 'true', value: 'https://evil.example.com' }),
+        ],
+        [api.delete(`/contact-centers/${ccY}/settings/cors-origins`), api.delete(`/contact-centers/${absent}/settings/cors-origins`)],
+        [api.get(`/environments/${envY}`), api.get(`/environments/${absent}`)],
+      ];
+      for (const [otherReq, absentReq] of pairs) {
+        const [other, missing] = [await otherReq, await absentReq];
+        expect(other.status).toBe(404);
+        expect(other.body.status.code).toBe(6);
+        // the same answer as for an id that exists nowhere, with the id swapped
+        expect(JSON.stringify(other.body).replaceAll(ccY, 'ID').replaceAll(envY, 'ID')).toBe(JSON.stringify(missing.body).replaceAll(absent, 'ID'));
+      }
+      expect(await opsView()).toBe(before);
+    }
+  });
+
+  it('refuses creating a contact center and changing deployment-wide objects: 403 code 3, nothing stored', async () => {
+    for (const { token } of tokens) {
+      const api = bearer(token);
+      const before = await opsView();
+      expectForbidden(await api.post('/contact-centers', { environmentId: envX, domains: ['newdom'] }));
+      expectForbidden(await api.post('/environments', { username: 'default', password: 'password' }));
+      expectForbidden(await api.put(`/environments/${envX}`, { username: 'changed' }));
+      expectForbidden(await api.delete(`/environments/${envX}`));
+      expectForbidden(await api.post('/data-centers', { location: '/evil1', entryPoint: 'https://evil.example.com' }));
+      expect(await opsView()).toBe(before);
+    }
+  });
+
+  it('cannot move its contact center into an environment it does not see', async () => {
+    const api = bearer(tokens[0]!.token);
+    const moved = await api.put(`/contact-centers/${ccX}`, { environmentId: envY });
+    expect(moved.status).toBe(400);
+    expect(moved.body.status.code).toBe(10);
+    expect((await t.request.get(`${ENV}/contact-centers/${ccX}`).set('Authorization', OPS_AUTH)).body.data.environmentId).toBe(envX);
+  });
+
+  it('changes what is bound to it: users, settings, the contact center itself', async () => {
+    const api = bearer(tokens[0]!.token);
+    const created = await api.post(`/contact-centers/${ccX}/users`, { username: 'bound-made', password: PASSWORD });
+    expect(created.status).toBe(200);
+    expect((await api.put(`/contact-centers/${ccX}/users/${created.body.data.id}`, { firstName: 'Bo' })).body.data.firstName).toBe('Bo');
+    expect((await api.delete(`/contact-centers/${ccX}/users/${created.body.data.id}`)).status).toBe(200);
+    expect((await api.post(`/contact-centers/${ccX}/settings`, { location: '/', name: 'greeting', shared: 'true', value: 'hi' })).status).toBe(200);
+    expect((await api.delete(`/contact-centers/${ccX}/settings/greeting`)).status).toBe(200);
+    const updated = await api.put(`/contact-centers/${ccX}`, { domains: ['xdom', 'xdom2'] });
+    expect(updated.status).toBe(200);
+    expect(updated.body.data.domains).toEqual(['xdom', 'xdom2']);
+  });
+
+  it('an internal client bound to none keeps the deployment-wide view, as does ops Basic', async () => {
+    const api = bearer(await clientCredentials(seedClient));
+    expect((await api.get('/contact-centers')).body.data.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining([ccX, ccY]));
+    expect((await api.get(`/contact-centers/${ccY}/users/${userY}`)).status).toBe(200);
+    expect((await t.request.get(`${ENV}/contact-centers/${ccY}/settings`).set('Authorization', OPS_AUTH)).body.data.settings).toHaveLength(1);
+  });
+});
