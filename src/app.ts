@@ -56,6 +56,7 @@ import { createConsole } from './http/routes/console.routes.ts';
 import { envelopeErrors } from './http/middleware/error-handler.ts';
 import { jsonBody } from './http/middleware/json-body.ts';
 import { oauthInput } from './http/middleware/oauth-input.ts';
+import { basicClientIdAsUnknown } from './http/middleware/basic-client-id.ts';
 import { isStorableText } from './domain/text.ts';
 import { databaseUnavailable, noteProviderServerError } from './http/middleware/db-unavailable.ts';
 import { requestContext } from './http/middleware/request-context.ts';
@@ -293,7 +294,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // full chain below would run for them (none of the routers in between — health, metrics, admin
   // APIs, userinfo, pages, console — answers these paths), skipping about ten layers of path
   // matching on the busiest endpoints. Same middlewares, same order.
-  const oauthLane = compose([pinOriginMiddleware, oauthCorsMiddleware, oauthInputMiddleware, refuseBlockedMiddleware, providers.middleware, notFound] as Middleware[]);
+  // a Basic client_id no client can have (U+0000, non-ASCII) is answered as an unknown client: uniform 401
+  const oauthLane = compose([pinOriginMiddleware, oauthCorsMiddleware, oauthInputMiddleware, basicClientIdAsUnknown, refuseBlockedMiddleware, providers.middleware, notFound] as Middleware[]);
   app.use((ctx, next) => (clientAuthEndpoints.has(ctx.path) ? oauthLane(ctx) : next()));
 
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
