@@ -62,6 +62,7 @@ import { databaseUnavailable, noteProviderServerError } from './http/middleware/
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
+import { noSniff } from './http/middleware/security-headers.ts';
 import { OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
@@ -266,6 +267,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     });
   };
 
+  app.use(noSniff); // X-Content-Type-Options on every response, JSON included
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
   // PostgreSQL unreachable → 503 RFC 6749 JSON + Retry-After (admin APIs answer their own envelope)
