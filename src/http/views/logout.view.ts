@@ -39,8 +39,6 @@ export interface SignOutConfirmView {
   global: boolean;
   /** Where to go afterwards, as requested ('' for none); checked again when the form comes back. */
   redirectUri: string;
-  /** Who is signed in (display name), when known. */
-  accountName?: string | undefined;
 }
 
 /**
@@ -53,7 +51,6 @@ export function signOutConfirmPage(v: SignOutConfirmView): string {
     ? 'Sign out of ccauth and of every application, on every device where you are signed in?'
     : 'Sign out of ccauth in this browser?';
   const body = html`<p>${what}</p>
-${v.accountName ? html`<p class="muted">Signed in as <strong>${v.accountName}</strong></p>` : ''}
 <form method="post" action="${v.action}">
 <input type="hidden" name="csrf" value="${v.csrf}">
 <input type="hidden" name="global" value="${v.global ? 'true' : 'false'}">
