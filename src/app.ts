@@ -57,11 +57,13 @@ import { createConsole } from './http/routes/console.routes.ts';
 import { envelopeErrors } from './http/middleware/error-handler.ts';
 import { jsonBody } from './http/middleware/json-body.ts';
 import { oauthInput } from './http/middleware/oauth-input.ts';
+import { basicClientIdAsUnknown } from './http/middleware/basic-client-id.ts';
 import { isStorableText } from './domain/text.ts';
 import { databaseUnavailable, noteProviderServerError } from './http/middleware/db-unavailable.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
+import { noSniff } from './http/middleware/security-headers.ts';
 import { JWT_USERINFO_PATH, OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
@@ -270,6 +272,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     });
   };
 
+  app.use(noSniff); // X-Content-Type-Options on every response, JSON included
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
   // PostgreSQL unreachable → 503 RFC 6749 JSON + Retry-After (admin APIs answer their own envelope)
@@ -299,7 +302,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // full chain below would run for them (none of the routers in between — health, metrics, admin
   // APIs, userinfo, pages, console — answers these paths), skipping about ten layers of path
   // matching on the busiest endpoints. Same middlewares, same order.
-  const oauthLane = compose([pinOriginMiddleware, oauthCorsMiddleware, oauthInputMiddleware, refuseBlockedMiddleware, providers.middleware, notFound] as Middleware[]);
+  // a Basic client_id no client can have (U+0000, non-ASCII) is answered as an unknown client: uniform 401
+  const oauthLane = compose([pinOriginMiddleware, oauthCorsMiddleware, oauthInputMiddleware, basicClientIdAsUnknown, refuseBlockedMiddleware, providers.middleware, notFound] as Middleware[]);
   app.use((ctx, next) => (clientAuthEndpoints.has(ctx.path) ? oauthLane(ctx) : next()));
 
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
@@ -351,7 +355,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
   app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges }).routes());
   app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
-  app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
+  app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }), csrf }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });
   app.use(attemptScope('/console')); // console sign-in failures are limited per address too

@@ -211,11 +211,46 @@ export class ConfigError extends Error {
   }
 }
 
+/** Shortest ops password production accepts, in characters (Unicode code points). */
+export const MIN_PRODUCTION_OPS_PASSWORD_CHARS = 12;
+/** Shortest cookie key production accepts, in bytes of UTF-8 (the HMAC-SHA256 key size). */
+export const MIN_PRODUCTION_COOKIE_KEY_BYTES = 32;
+
+/**
+ * The one message about the ops password in production, or undefined: the Genesys default
+ * (`ops:ops` or the password `ops`), or a plaintext `OPS_PASSWORD` shorter than
+ * {@link MIN_PRODUCTION_OPS_PASSWORD_CHARS}. A configured `OPS_PASSWORD_HASH` cannot be measured
+ * and is accepted. Never echoes the value.
+ */
+function productionOpsPasswordIssue(password: string | undefined, usingDefaults: boolean): string | undefined {
+  if (usingDefaults) return 'OPS_PASSWORD: the default ops credentials (ops:ops) are refused in production; set OPS_PASSWORD or OPS_PASSWORD_HASH';
+  if (password === DEFAULT_OPS_PASSWORD) return 'OPS_PASSWORD: the default password "ops" is refused in production';
+  if (password !== undefined && [...password].length < MIN_PRODUCTION_OPS_PASSWORD_CHARS) {
+    return `OPS_PASSWORD: at least ${MIN_PRODUCTION_OPS_PASSWORD_CHARS} characters in production (or set OPS_PASSWORD_HASH to an argon2id or bcrypt hash); it has ${[...password].length}`;
+  }
+  return undefined;
+}
+
+/**
+ * The one message about COOKIE_KEYS in production, or undefined: absent, or a key shorter than
+ * {@link MIN_PRODUCTION_COOKIE_KEY_BYTES} bytes. COOKIE_KEYS keys the signed cookies, the sign-in,
+ * consent and sign-out CSRF HMACs and the sealed refresh-token successors. Names the key by
+ * position, never by value.
+ */
+function productionCookieKeysIssue(raw: string | undefined): string | undefined {
+  if (!raw) return 'COOKIE_KEYS: required in production (comma-separated random strings, the same on every process)';
+  const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
+  const short = keys.findIndex((k) => Buffer.byteLength(k, 'utf8') < MIN_PRODUCTION_COOKIE_KEY_BYTES);
+  if (short === -1) return undefined;
+  return `COOKIE_KEYS: every key must be at least ${MIN_PRODUCTION_COOKIE_KEY_BYTES} bytes in production (key ${short + 1} of ${keys.length} has ${Buffer.byteLength(keys[short]!, 'utf8')}); generate one with \`openssl rand -base64 32\``;
+}
+
 /**
  * Reads and validates the configuration.
  * @param env usually `process.env`; tests pass a plain object.
  * @throws ConfigError listing every invalid variable, or when `NODE_ENV=production` runs on the
- *   default ops credentials or without COOKIE_KEYS.
+ *   default ops credentials, an ops password under 12 characters, without COOKIE_KEYS or with a
+ *   cookie key under 32 bytes, or without KEY_ENCRYPTION_KEY (one message per variable).
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -230,14 +265,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const usingDefaults =
     e.OPS_USERNAME === DEFAULT_OPS_USERNAME && password === DEFAULT_OPS_PASSWORD;
   const issues: string[] = [];
-  if (e.NODE_ENV === 'production' && usingDefaults) {
-    issues.push('OPS_PASSWORD: the default ops credentials (ops:ops) are refused in production; set OPS_PASSWORD or OPS_PASSWORD_HASH');
-  }
-  if (e.NODE_ENV === 'production' && password === DEFAULT_OPS_PASSWORD) {
-    if (!usingDefaults) issues.push('OPS_PASSWORD: the default password "ops" is refused in production');
-  }
-  if (e.NODE_ENV === 'production' && !e.COOKIE_KEYS) {
-    issues.push('COOKIE_KEYS: required in production (comma-separated random strings, the same on every process)');
+  if (e.NODE_ENV === 'production') {
+    const opsIssue = productionOpsPasswordIssue(password, usingDefaults);
+    if (opsIssue) issues.push(opsIssue);
+    const cookieIssue = productionCookieKeysIssue(e.COOKIE_KEYS);
+    if (cookieIssue) issues.push(cookieIssue);
   }
   let keyEncryptionKeys: Buffer[] | undefined;
   if (e.KEY_ENCRYPTION_KEY) {

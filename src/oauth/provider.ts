@@ -141,13 +141,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
       revocation: {
         enabled: true,
-        // RFC 7009 §2.1: a client may revoke only tokens issued to it; a public client asking for
-        // another's token is silently ignored (200), a confidential one gets invalid_request.
-        allowedPolicy: async (_ctx, client, token) => {
-          if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none') return false;
-          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
-        },
+        // A client may revoke only tokens issued to it (RFC 7009 §2.1). Another client's token is
+        // answered exactly as an unknown one — 200, nothing revoked (RFC 7009 §2.2) — so the
+        // endpoint never tells a client whether someone else's token is live.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
@@ -238,11 +235,20 @@ export function createProvider(deps: ProviderDeps): Provider {
 /**
  * After-middleware on the token and introspection endpoints: Genesys clients compare `token_type`
  * to the exact string `"bearer"` (genesys-api.md §4.3), and a grant type the client lacks is
- * `unauthorized_client`.
+ * `unauthorized_client`. On the revocation endpoint a 200 answers `{}` as `application/json`
+ * (RFC 7009 §2.2), the content type client libraries require.
  */
 async function genesysTokenResponse(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   await next();
   const route = ctx.oidc?.route;
+  if (route === 'revocation' && ctx.status === 200 && (ctx.body === '' || ctx.body == null)) {
+    // RFC 7009 §2.2 leaves the body of a 200 to the server and the client ignores it; oidc-provider
+    // sends an empty text/plain one, which oidc-client-ts (revokeTokensOnSignout) and simple-oauth2
+    // (revokeAll) refuse: they accept only application/json. `{}` is JSON to every parser.
+    ctx.body = {};
+    ctx.set('Cache-Control', 'no-store');
+    return;
+  }
   if ((route !== 'token' && route !== 'introspection') || !ctx.body || typeof ctx.body !== 'object') return;
   const body = ctx.body as Record<string, unknown>;
   if (body.token_type === 'Bearer') body.token_type = 'bearer';
