@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContactCenter } from '../helpers/fixtures.ts';
 import type { ContactCenterFixture } from '../helpers/fixtures.ts';
-import { OPS, basic, startTestApp } from '../helpers/test-app.ts';
+import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 
 const OPS_AUTH = basic(OPS.username, OPS.password);
@@ -99,6 +99,24 @@ describe('/environment/v3/cors', () => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('Basic realm="ccauth"');
     expect(res.body.status.code).toBe(20);
+  });
+
+  it('follows the contact-center binding of an internal client: only its own origins, others 404', async () => {
+    const bound = await createClient(t, { client_id: 'bound_to_a', contactCenterIds: [a.ccid] });
+    const tok = (await t.request.post('/auth/v3/oauth/token').set('Authorization', basic(bound.clientId, bound.secret)).type('form').send({ grant_type: 'client_credentials' })).body.access_token as string;
+    expect((await add(b.ccid, 'https://seed.example.com')).status).toBe(200);
+    const list = await t.request.get(CORS).set('Authorization', `Bearer ${tok}`);
+    expect(list.status).toBe(200);
+    expect(list.body.data.origins.length).toBeGreaterThan(0);
+    expect(list.body.data.origins.every((o: { contactCenterId: string }) => o.contactCenterId === a.ccid)).toBe(true);
+    const other = await t.request.post(CORS).set('Authorization', `Bearer ${tok}`).send({ data: { contactCenterId: b.ccid, origin: 'https://evil.example.com' } });
+    expect([other.status, other.body.status.code]).toEqual([404, 6]);
+    const otherDelete = await t.request.delete(`${CORS}?contactCenterId=${b.ccid}&origin=${encodeURIComponent('https://seed.example.com')}`).set('Authorization', `Bearer ${tok}`);
+    expect(otherDelete.status).toBe(404);
+    expect(await settingOf(b.ccid)).toBe('https://seed.example.com');
+    const own = await t.request.post(CORS).set('Authorization', `Bearer ${tok}`).send({ data: { contactCenterId: a.ccid, origin: 'https://own.example.com' } });
+    expect(own.status).toBe(200);
+    await remove(`contactCenterId=${b.ccid}&origin=${encodeURIComponent('https://seed.example.com')}`);
   });
 
   it('keeps concurrent adds: none is lost', async () => {
