@@ -36,6 +36,8 @@ import type { SecretVerifier } from './oauth/client-auth.ts';
 import { toClientMetadata } from './oauth/client-metadata.ts';
 import { OAUTH_PREFIX, createProvider } from './oauth/provider.ts';
 import { createTokenLookup } from './oauth/token-lookup.ts';
+import { createProofReplayCheck } from './oauth/dpop.ts';
+import { createAccessTokenVerifier } from './http/middleware/access-token.ts';
 import { createBearerTokensRepository } from './repositories/bearer-tokens.repository.ts';
 import { ID_TOKEN_TTL_SECONDS } from './oauth/provider.ts';
 import type { ProviderDeps } from './oauth/provider.ts';
@@ -238,6 +240,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const providers = await createProviderHolder({ keys: signingKeys, build: buildProvider, logger, refreshIntervalMs: config.keyRefreshIntervalMs });
   const getProvider = () => providers.current;
   const lookupToken = createTokenLookup(getProvider, createBearerTokensRepository(knex));
+  // Bearer or DPoP (RFC 9449) on ccauth's own resource routes; proof jti single use in PostgreSQL
+  const verifyAccessToken = createAccessTokenVerifier({ lookupToken, replay: createProofReplayCheck(createOidcPayloadsRepository(knex)), publicUrl: config.publicUrl });
 
   // With TRUST_PROXY, believe only the address the nearest proxy appended (not a spoofable leftmost one).
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
@@ -328,12 +332,12 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     ],
     requireOps(ops, opsBasic),
   );
-  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken, opsBasic));
+  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, verifyAccessToken, opsBasic));
 
   app.use(pinOriginMiddleware);
   app.use(oauthCorsMiddleware);
   app.use(oauthInputMiddleware);
-  app.use(createUserinfoRouter({ lookupToken, principals, cors }).routes());
+  app.use(createUserinfoRouter({ verifyAccessToken, principals, cors }).routes());
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());

@@ -2,9 +2,11 @@
  * Guards of the admin APIs (genesys-api.md §3, §6; seed 003).
  *
  * - `requireOps`: HTTP Basic with the ops credentials (the `/auth/v3/ops/*` routes).
- * - `requireAdmin`: the ops Basic credentials, or a Bearer access token of the ops principal, or a
+ * - `requireAdmin`: the ops Basic credentials, or an access token of the ops principal, or a
  *   client-credentials token of an internal client holding ROLE_INTERNAL_CLIENT (the
  *   `/environment/v3/*` routes). Another valid token → 403 (code 3); none or a bad one → 401.
+ *   Tokens come as Bearer or, DPoP-bound ones, with the DPoP scheme and a proof (RFC 9449;
+ *   presentation and proof checks: http/middleware/access-token.ts).
  *
  * 401 answers carry `WWW-Authenticate` and a body with both the Genesys envelope (code 20) and
  * Spring's `{"error":"Unauthorized","error_description":"Bad credentials"}` that Genesys scripts see.
@@ -16,14 +18,16 @@
 import type { Context, Next } from 'koa';
 import { ROLE_INTERNAL_CLIENT } from '../../domain/client.ts';
 import { OPS_ACCOUNT_ID } from '../../domain/user.ts';
-import type { TokenLookup } from '../../oauth/token-lookup.ts';
 import type { OpsCredentials } from '../../services/ops-credentials.service.ts';
-import { parseBasic, parseBearer } from './credentials.ts';
+import { parseBasic } from './credentials.ts';
+import { dpopChallenge, parseAuthorization } from './access-token.ts';
+import type { AccessTokenVerifier } from './access-token.ts';
+import { REALM } from './realm.ts';
 import { tooManyAttemptsEnvelope } from './rate-limit.ts';
 import type { OpsBasicCheck } from './rate-limit.ts';
 import type { AuthSurface } from '../../services/security-events.service.ts';
 
-export const REALM = 'ccauth';
+export { REALM };
 
 /** Who is calling an admin route; routes and audit read `ctx.state.admin`. */
 export interface AdminPrincipal {
@@ -83,8 +87,8 @@ export function requireOps(ops: OpsCredentials, check?: OpsBasicCheck) {
   };
 }
 
-/** Ops Basic credentials or an admin Bearer token; with `check`, Basic failures are limited. */
-export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup, check?: OpsBasicCheck) {
+/** Ops Basic credentials or an admin access token (Bearer or DPoP); with `check`, Basic failures are limited. */
+export function requireAdmin(ops: OpsCredentials, verifyAccessToken: AccessTokenVerifier, check?: OpsBasicCheck) {
   return async function adminAuth(ctx: Context, next: Next): Promise<void> {
     const header = ctx.get('authorization');
     const creds = parseBasic(header);
@@ -95,12 +99,14 @@ export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup, chec
       ctx.state.admin = { kind: 'ops-basic', name: creds.username } satisfies AdminPrincipal;
       return next();
     }
-    const token = parseBearer(header);
-    if (!token) {
+    const presented = parseAuthorization(header);
+    if (!presented || 'malformed' in presented) {
+      if (presented?.malformed === 'dpop') return unauthorized(ctx, dpopChallenge('invalid_request'));
       return unauthorized(ctx, header ? `Bearer realm="${REALM}", error="invalid_request"` : `Bearer realm="${REALM}", Basic realm="${REALM}"`);
     }
-    const resolved = await lookupToken(token);
-    if (!resolved) return unauthorized(ctx, `Bearer realm="${REALM}", error="invalid_token"`);
+    const outcome = await verifyAccessToken(ctx, presented);
+    if (!outcome.ok) return unauthorized(ctx, outcome.challenge);
+    const resolved = outcome.token;
     if (resolved.kind === 'access_token' && resolved.accountId === OPS_ACCOUNT_ID) {
       ctx.state.admin = { kind: 'ops-token', name: OPS_ACCOUNT_ID } satisfies AdminPrincipal;
       return next();
