@@ -354,6 +354,24 @@ describe("DPoP on ccauth's own resource routes (RFC 9449 §7)", () => {
     expect(env.status).toBe(200);
   });
 
+  it('signs out with a DPoP-bound token only with its proof (POST /auth/v3/sign-out)', async () => {
+    const { access_token } = await boundOpsToken();
+    const asBearer = await t.request.post('/auth/v3/sign-out').set('Authorization', `Bearer ${access_token}`);
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers['www-authenticate']).toMatch(/^DPoP .*error="invalid_token"/);
+    expect(asBearer.body.status.code).toBe(20);
+    const alive = await dpopGet(CLOUD, access_token);
+    expect(alive.status).toBe(200);
+    const signedOut = await t.request
+      .post('/auth/v3/sign-out')
+      .set('Authorization', `DPoP ${access_token}`)
+      .set('DPoP', await proof(key, 'POST', '/auth/v3/sign-out', { ath: ath(access_token) }));
+    expect(signedOut.status, signedOut.text).toBe(200);
+    expect(signedOut.body.status.code).toBe(0);
+    const gone = await dpopGet(CLOUD, access_token);
+    expect(gone.status).toBe(401);
+  });
+
   it('answers 401 invalid_token (not 500) for an unknown token with a proof', async () => {
     const res = await dpopGet(CLOUD, 'x'.repeat(43));
     expect(res.status).toBe(401);
