@@ -137,6 +137,24 @@ describe('openid-client 6 with getDPoPHandle', () => {
     expect(active).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: await thumbprint(keyPair) } });
   });
 
+  it('binds the authorization code to the key named by dpop_jkt (RFC 9449 §10): another key cannot redeem it', async () => {
+    const config = await oidc.discovery(new URL(issuer), chat.clientId, chat.secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const thief = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT,
+      scope: 'openid *',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+      dpop_jkt: await DPoP.calculateThumbprint(),
+    });
+    const callback = await signInAndConsent(url);
+    await expect(oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP: thief })).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
   it('client credentials with DPoP on the Environment API', async () => {
     const config = await oidc.discovery(new URL(issuer), internal.clientId, internal.secret, undefined, { execute: [oidc.allowInsecureRequests] });
     const DPoP = oidc.getDPoPHandle(config, await oidc.randomDPoPKeyPair('ES256'));
