@@ -17,6 +17,7 @@ import * as m011 from './011_audit_events.ts';
 import * as m012 from './012_console_sessions.ts';
 import * as m013 from './013_rate_limits.ts';
 import * as m014 from './014_canonical_login_names.ts';
+import * as m015 from './015_client_dpop_bound_access_tokens.ts';
 import * as m026 from './026_password_policy.ts';
 
 interface Migration {
@@ -39,5 +40,6 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['012_console_sessions', m012],
   ['013_rate_limits', m013],
   ['014_canonical_login_names', m014],
+  ['015_client_dpop_bound_access_tokens', m015],
   ['026_password_policy', m026],
 ];

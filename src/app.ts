@@ -36,6 +36,8 @@ import type { SecretVerifier } from './oauth/client-auth.ts';
 import { toClientMetadata } from './oauth/client-metadata.ts';
 import { OAUTH_PREFIX, createProvider } from './oauth/provider.ts';
 import { createTokenLookup } from './oauth/token-lookup.ts';
+import { createProofReplayCheck } from './oauth/dpop.ts';
+import { createAccessTokenVerifier } from './http/middleware/access-token.ts';
 import { createBearerTokensRepository } from './repositories/bearer-tokens.repository.ts';
 import { ID_TOKEN_TTL_SECONDS } from './oauth/provider.ts';
 import type { ProviderDeps } from './oauth/provider.ts';
@@ -245,6 +247,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const providers = await createProviderHolder({ keys: signingKeys, build: buildProvider, logger, refreshIntervalMs: config.keyRefreshIntervalMs });
   const getProvider = () => providers.current;
   const lookupToken = createTokenLookup(getProvider, createBearerTokensRepository(knex));
+  // Bearer or DPoP (RFC 9449) on ccauth's own resource routes; proof jti single use in PostgreSQL
+  const verifyAccessToken = createAccessTokenVerifier({ lookupToken, replay: createProofReplayCheck(createOidcPayloadsRepository(knex)), publicUrl: config.publicUrl });
 
   // With TRUST_PROXY, believe only the address the nearest proxy appended (not a spoofable leftmost one).
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
@@ -338,24 +342,24 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     ],
     requireOps(ops, opsBasic),
   );
-  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken, opsBasic));
+  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, verifyAccessToken, opsBasic));
   // a user's own password change (README "Password change and policy"): envelope answers, no admin guard
   const passwordChanges = createPasswordChangeService({ knex });
-  adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ lookupToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
+  adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ verifyAccessToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
 
   app.use(pinOriginMiddleware);
   app.use(oauthCorsMiddleware);
   app.use(oauthInputMiddleware);
   const signUserJwt = createUserJwtSigner({ issuer: config.publicUrl, signingKey: () => providers.signingKey });
-  app.use(createUserinfoRouter({ lookupToken, principals, cors, signUserJwt }).routes());
+  app.use(createUserinfoRouter({ verifyAccessToken, principals, cors, signUserJwt }).routes());
   // the agent desktop's keep-alive (README "API")
-  app.use(createPingRouter({ getProvider, lookupToken, principals }).routes());
+  app.use(createPingRouter({ getProvider, verifyAccessToken, principals }).routes());
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
   app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges }).routes());
   app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
-  app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }), csrf }).routes());
+  app.use(createSignOutRouter({ getProvider, verifyAccessToken, signOut: createSignOutService({ knex }), csrf }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });
   app.use(attemptScope('/console')); // console sign-in failures are limited per address too

@@ -5,7 +5,8 @@
  * discovery at `/.well-known/openid-configuration`; the issuer is PUBLIC_URL. The provider is
  * mounted at the root of the parent koa app and falls through for every other path.
  *
- * Genesys compatibility (genesys-api.md §4.3): `token_type` is the lowercase `bearer`, `expires_in`
+ * Genesys compatibility (genesys-api.md §4.3): `token_type` is the lowercase `bearer` (`DPoP` for a
+ * DPoP-bound token, RFC 9449 §5; oauth/dpop.ts), `expires_in`
  * and refresh-token lifetimes come from the client (`accessTokenExpirationTimeout` /
  * `refreshTokenExpirationTimeout`, seconds), a `["*"]` client gets `"scope":"*"`, and a grant
  * type the client lacks answers `unauthorized_client` (RFC 6749 §5.2).
@@ -33,6 +34,7 @@ import type { CorsPolicy } from '../services/cors.service.ts';
 import type { CredentialGuard } from '../services/rate-limit.service.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { createPayloadUpdater } from '../repositories/payload-updater.ts';
+import { DPOP_SIGNING_ALGS, createProofReplayCheck, installReplayDetection } from './dpop.ts';
 
 /** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
 export const OAUTH_PREFIX = '/auth/v3/oauth';
@@ -155,6 +157,9 @@ export function createProvider(deps: ProviderDeps): Provider {
           ? { logoutSource: deps.logoutPages.logoutSource, postLogoutSuccessSource: deps.logoutPages.postLogoutSuccessSource }
           : {}),
       },
+      // RFC 9449 sender-constrained tokens on every grant; no server nonces, proof jti single use in
+      // PostgreSQL (oauth/dpop.ts; README "Security model" → "DPoP")
+      dPoP: { enabled: true, requireNonce: () => false, allowReplay: false },
       // enabled only with JWT access tokens; opaque clients never get a resource (jwt-access-tokens.ts)
       resourceIndicators: deps.jwtAccessTokens?.resourceIndicators ?? { enabled: false },
     },
@@ -199,6 +204,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     enabledJWA: {
       clientAuthSigningAlgValues: [],
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
       // every published key's algorithm, or oidc-provider refuses the key
       idTokenSigningAlgValues: [...new Set([deps.signingAlg ?? 'ES256', ...deps.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a)])] as 'ES256'[],
     },
@@ -212,6 +218,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
   installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
+  installReplayDetection(provider, createProofReplayCheck(createOidcPayloadsRepository(deps.knex)));
 
   const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);

@@ -65,6 +65,21 @@ export function createOidcPayloadsRepository(db: Knex) {
 
     // consume and the refresh successor write: payload-updater.ts (batched across requests)
 
+    /**
+     * Records a one-time value (DPoP proof `jti`: oauth/dpop.ts) in one atomic statement: inserts
+     * the row, or takes over a row with that digest whose `expires_at` has passed (not purged yet).
+     * @returns true when recorded now, false when a live row already held it (a replay).
+     */
+    async insertOnce(model: string, idDigest: string, payload: Record<string, unknown>, clientId: string, expiresAt: Date): Promise<boolean> {
+      const rows = await db('oidc_payloads')
+        .insert({ model, id_digest: idDigest, payload: JSON.stringify(payload), client_id: clientId, expires_at: expiresAt })
+        .onConflict(['model', 'id_digest'])
+        .merge(['payload', 'client_id', 'expires_at'])
+        .where('oidc_payloads.expires_at', '<=', db.fn.now())
+        .returning(['id_digest']);
+      return rows.length === 1;
+    },
+
     async destroy(model: string, idDigest: string): Promise<void> {
       await db('oidc_payloads').where({ model, id_digest: idDigest }).delete();
     },
@@ -136,3 +151,6 @@ export function createOidcPayloadsRepository(db: Knex) {
 }
 
 export type OidcPayloadsRepository = ReturnType<typeof createOidcPayloadsRepository>;
+
+/** The single-use record of {@link createOidcPayloadsRepository}'s `insertOnce`. */
+export type ReplayStore = Pick<OidcPayloadsRepository, 'insertOnce'>;

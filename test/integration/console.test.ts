@@ -317,6 +317,40 @@ describe('clients', () => {
   });
 });
 
+describe('clients: DPoP-bound access tokens (README "Security model" → "DPoP")', () => {
+  it('creates a client that requires DPoP proofs and switches it off on the client page', async () => {
+    const form = await page('/console/clients/new');
+    expect(form.text).toContain('name="dpopBoundAccessTokens"');
+    const res = await post('/console/clients', {
+      csrf: csrfOf(form.text),
+      client_id: 'console_dpop',
+      clientType: 'CONFIDENTIAL',
+      authorizedGrantTypes: ['client_credentials'],
+      scope: '*',
+      dpopBoundAccessTokens: 'true',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/console/clients/console_dpop');
+    const shown = await page(res.headers.location!);
+    const secret = inputValue(shown.text, 'client-secret')!;
+    const api = () => t.request.get('/auth/v3/ops/clients/console_dpop').set('Authorization', basic(OPS.username, OPS.password));
+    expect((await api()).body.data.dpopBoundAccessTokens).toBe(true);
+    const refused = await t.request.post(TOKEN).set('Authorization', basic('console_dpop', secret)).type('form').send({ grant_type: 'client_credentials' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_dpop_proof');
+
+    const edit = await page('/console/clients/console_dpop');
+    expect(edit.text).toMatch(/<input type="checkbox" name="dpopBoundAccessTokens" value="true" checked>/);
+    const saved = await post('/console/clients/console_dpop/dpop', { csrf: csrfOf(edit.text) }); // unchecked box: not sent
+    expect(saved.status).toBe(303);
+    expect((await page(saved.headers.location!)).text).toContain('DPoP setting saved.');
+    expect((await api()).body.data.dpopBoundAccessTokens).toBe(false);
+    const plain = await t.request.post(TOKEN).set('Authorization', basic('console_dpop', secret)).type('form').send({ grant_type: 'client_credentials' });
+    expect(plain.status).toBe(200);
+    expect(plain.body.token_type).toBe('bearer');
+  });
+});
+
 describe('contact centers', () => {
   it('lists contact centers, edits CORS origins in place and lists users', async () => {
     const list = await page('/console/contact-centers');

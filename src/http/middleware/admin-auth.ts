@@ -10,6 +10,8 @@
  *   `ctx.state.admin.contactCenterIds`; services/admin-scope.ts applies it. Any other valid token
  *   (a user's; one a third-party or public client got, even for ops) → 403 (code 3); none or a bad
  *   one → 401.
+ *   Tokens come as Bearer or, DPoP-bound ones, with the DPoP scheme and a proof (RFC 9449;
+ *   presentation and proof checks: http/middleware/access-token.ts).
  *
  * 401 answers carry `WWW-Authenticate` and a body with both the Genesys envelope (code 20) and
  * Spring's `{"error":"Unauthorized","error_description":"Bad credentials"}` that Genesys scripts see.
@@ -21,14 +23,17 @@
 import type { Context, Next } from 'koa';
 import { ROLE_INTERNAL_CLIENT } from '../../domain/client.ts';
 import { OPS_ACCOUNT_ID } from '../../domain/user.ts';
-import type { ResolvedToken, TokenLookup } from '../../oauth/token-lookup.ts';
+import type { ResolvedToken } from '../../oauth/token-lookup.ts';
 import type { OpsCredentials } from '../../services/ops-credentials.service.ts';
-import { parseBasic, parseBearer } from './credentials.ts';
+import { parseBasic } from './credentials.ts';
+import { dpopChallenge, parseAuthorization } from './access-token.ts';
+import type { AccessTokenVerifier } from './access-token.ts';
+import { REALM } from './realm.ts';
 import { tooManyAttemptsEnvelope } from './rate-limit.ts';
 import type { OpsBasicCheck } from './rate-limit.ts';
 import type { AuthSurface } from '../../services/security-events.service.ts';
 
-export const REALM = 'ccauth';
+export { REALM };
 
 /** Who is calling an admin route; routes and audit read `ctx.state.admin`. */
 export interface AdminPrincipal {
@@ -111,8 +116,8 @@ export function requireOps(ops: OpsCredentials, check?: OpsBasicCheck) {
   };
 }
 
-/** Ops Basic credentials or an admin Bearer token; with `check`, Basic failures are limited. */
-export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup, check?: OpsBasicCheck) {
+/** Ops Basic credentials or an admin access token (Bearer or DPoP); with `check`, Basic failures are limited. */
+export function requireAdmin(ops: OpsCredentials, verifyAccessToken: AccessTokenVerifier, check?: OpsBasicCheck) {
   return async function adminAuth(ctx: Context, next: Next): Promise<void> {
     const header = ctx.get('authorization');
     const creds = parseBasic(header);
@@ -123,12 +128,14 @@ export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup, chec
       ctx.state.admin = { kind: 'ops-basic', name: creds.username, contactCenterIds: [] } satisfies AdminPrincipal;
       return next();
     }
-    const token = parseBearer(header);
-    if (!token) {
+    const presented = parseAuthorization(header);
+    if (!presented || 'malformed' in presented) {
+      if (presented?.malformed === 'dpop') return unauthorized(ctx, dpopChallenge('invalid_request'));
       return unauthorized(ctx, header ? `Bearer realm="${REALM}", error="invalid_request"` : `Bearer realm="${REALM}", Basic realm="${REALM}"`);
     }
-    const resolved = await lookupToken(token);
-    if (!resolved) return unauthorized(ctx, `Bearer realm="${REALM}", error="invalid_token"`);
+    const outcome = await verifyAccessToken(ctx, presented);
+    if (!outcome.ok) return unauthorized(ctx, outcome.challenge);
+    const resolved = outcome.token;
     const admin = adminPrincipalOfToken(resolved);
     if (admin) {
       ctx.state.admin = admin;

@@ -4,7 +4,8 @@
  *
  * Body `{"data": {"oldPassword": "...", "newPassword": "...", "userName"?: "domain\\user",
  * "tenant"?: "..."}}` (JSON, the Genesys envelope answers). Who changes:
- * - with `Authorization: Bearer <access token>` of a user: that user (`userName` is ignored); the
+ * - with the access token of a user (`Authorization: Bearer`, or `DPoP` with a proof for a
+ *   DPoP-bound token; http/middleware/access-token.ts): that user (`userName` is ignored); the
  *   grant of that token is kept, every other grant, token and session of the user is revoked;
  * - without a token: the user named by `userName` (`domain\user`, or the user plus `tenant`), so a
  *   user whose password expired or must be changed (who can get no token) can change it; every
@@ -23,14 +24,14 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../errors/app-error.ts';
-import type { TokenLookup } from '../../oauth/token-lookup.ts';
 import type { PasswordChangeService } from '../../services/password-change.service.ts';
 import type { Principal, PrincipalsService } from '../../services/principals.service.ts';
 import type { CredentialGuard } from '../../services/rate-limit.service.ts';
 
 import { ok } from '../envelope.ts';
-import { REALM } from '../middleware/admin-auth.ts';
-import { parseBearer } from '../middleware/credentials.ts';
+import { parseAuthorization } from '../middleware/access-token.ts';
+import type { AccessTokenVerifier } from '../middleware/access-token.ts';
+import { REALM } from '../middleware/realm.ts';
 import { tooManyAttemptsEnvelope } from '../middleware/rate-limit.ts';
 import { validateBody } from '../validate.ts';
 
@@ -50,7 +51,8 @@ export const changePasswordBody = z.object({
 });
 
 export interface ChangePasswordDeps {
-  lookupToken: TokenLookup;
+  /** Verifies a Bearer or DPoP-presented access token (http/middleware/access-token.ts). */
+  verifyAccessToken: AccessTokenVerifier;
   principals: PrincipalsService;
   guard: CredentialGuard;
   passwords: PasswordChangeService;
@@ -59,9 +61,9 @@ export interface ChangePasswordDeps {
 /** The Genesys answer to any refused change (genesys-api.md §2 A9). */
 const unableToUpdate = (): AppError => new AppError('forbidden', 'Unable to update password');
 
-function invalidToken(ctx: Context): void {
+function invalidToken(ctx: Context, challenge = `Bearer realm="${REALM}", error="invalid_token"`): void {
   ctx.status = 401;
-  ctx.set('WWW-Authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
+  ctx.set('WWW-Authenticate', challenge);
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { status: { code: 20, message: 'the access token is invalid, expired or revoked' } };
 }
@@ -77,9 +79,11 @@ export function createChangePasswordRouter(deps: ChangePasswordDeps): Router {
     let tenant: string | undefined;
     let keepGrantId: string | undefined;
     if (header) {
-      const token = parseBearer(header);
-      const resolved = token ? await deps.lookupToken(token) : undefined;
-      if (!resolved) return invalidToken(ctx);
+      const presented = parseAuthorization(header);
+      if (!presented || 'malformed' in presented) return invalidToken(ctx);
+      const outcome = await deps.verifyAccessToken(ctx, presented);
+      if (!outcome.ok) return invalidToken(ctx, outcome.challenge);
+      const resolved = outcome.token;
       const principal = resolved.accountId ? deps.principals.principalOf(resolved.accountId, resolved.user) : undefined;
       if (resolved.kind !== 'access_token' || principal?.kind !== 'user') throw unableToUpdate();
       login = await deps.passwords.loginNameOf(principal.user);

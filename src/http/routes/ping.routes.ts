@@ -5,7 +5,8 @@
  * - A live browser session (oidc-provider's session cookie, signed-in account still enabled):
  *   `200 {"status":{"code":0}}`, and the session's idle time restarts — its server-side expiry and
  *   the cookie's are set {@link SESSION_TTL_SECONDS} ahead again.
- * - A live access token in `Authorization: Bearer` (a user's, the ops principal's or a client's):
+ * - A live access token (`Authorization: Bearer`, or `DPoP` with a proof for a DPoP-bound token, as
+ *   on the userinfo routes) of a user, the ops principal or a client:
  *   `200 {"status":{"code":0}}` (tokens have a fixed lifetime; nothing restarts).
  * - Anything else — no session, an expired or unknown one, a token that is not live — `403
  *   {"status":{"code":3,"message":"no live session or access token"}}`, as Genesys answers.
@@ -15,24 +16,27 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { SESSION_TTL_SECONDS } from '../../oauth/provider.ts';
-import type { TokenLookup } from '../../oauth/token-lookup.ts';
 import type { PrincipalsService } from '../../services/principals.service.ts';
-import { parseBearer } from '../middleware/credentials.ts';
+import { parseAuthorization } from '../middleware/access-token.ts';
+import type { AccessTokenVerifier } from '../middleware/access-token.ts';
 
 /** The route's path. */
 export const PING_PATH = '/auth/v3/ping';
 
 export interface PingDeps {
   getProvider: () => Provider;
-  lookupToken: TokenLookup;
+  /** Verifies a Bearer or DPoP-presented access token (http/middleware/access-token.ts). */
+  verifyAccessToken: AccessTokenVerifier;
   principals: Pick<PrincipalsService, 'principalOf' | 'findByAccountId'>;
 }
 
 /** True when `ctx` carries a live access token. */
 async function liveToken(ctx: Context, deps: PingDeps): Promise<boolean> {
-  const token = parseBearer(ctx.get('authorization'));
-  const resolved = token ? await deps.lookupToken(token) : undefined;
-  if (!resolved) return false;
+  const presented = parseAuthorization(ctx.get('authorization'));
+  if (!presented || 'malformed' in presented) return false;
+  const outcome = await deps.verifyAccessToken(ctx, presented);
+  if (!outcome.ok) return false;
+  const resolved = outcome.token;
   if (resolved.kind === 'client_credentials') return true;
   return resolved.accountId !== undefined && deps.principals.principalOf(resolved.accountId, resolved.user) !== undefined;
 }

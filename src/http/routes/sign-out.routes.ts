@@ -24,18 +24,20 @@
  * No token → 401 with `WWW-Authenticate: Bearer realm="ccauth"` (RFC 6750 §3.1: no error code
  * when no credentials were sent); a bad, expired or revoked token → 401 with
  * `error="invalid_token"`; body `{"status":{"code":20,...}}`. `global` other than true/false →
- * 400 code 2.
+ * 400 code 2. A DPoP-bound token signs out only as `Authorization: DPoP` with its proof; as Bearer
+ * it is refused with a `DPoP` challenge (RFC 9449 §7.1; http/middleware/access-token.ts).
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../../errors/app-error.ts';
-import type { ResolvedToken, TokenLookup } from '../../oauth/token-lookup.ts';
+import type { ResolvedToken } from '../../oauth/token-lookup.ts';
 import type { SignOutService } from '../../services/sign-out.service.ts';
 import { ok } from '../envelope.ts';
 import { envelopeErrors } from '../middleware/error-handler.ts';
-import { parseBearer } from '../middleware/credentials.ts';
+import { parseAuthorization } from '../middleware/access-token.ts';
+import type { AccessTokenVerifier } from '../middleware/access-token.ts';
 import { REALM } from '../middleware/admin-auth.ts';
 import { formActionSource, securityHeaders, setPageSecurityHeaders } from '../middleware/security-headers.ts';
 import type { CsrfTokens } from '../csrf.ts';
@@ -47,11 +49,11 @@ export const SIGN_OUT_PATH = '/auth/v3/sign-out';
 /** Where the sign-out confirmation form posts. */
 export const SIGN_OUT_CONFIRM_PATH = '/auth/v3/sign-out/confirm';
 
-/** What the sign-out routes need; `lookupToken` resolves Bearer tokens (src/oauth/token-lookup.ts). */
+/** What the sign-out routes need; `verifyAccessToken` resolves Bearer and DPoP tokens (http/middleware/access-token.ts). */
 export interface SignOutDeps {
   /** The live provider (it is rebuilt when signing keys change; read it per request). */
   getProvider: () => Provider;
-  lookupToken: TokenLookup;
+  verifyAccessToken: AccessTokenVerifier;
   signOut: SignOutService;
   /** Issues and checks the confirmation form's token (purpose `sign-out`, bound to the session id). */
   csrf: CsrfTokens;
@@ -73,9 +75,9 @@ function globalParam(ctx: Context): boolean {
   throw new AppError('invalid_parameter', "parameter 'global' must be true or false");
 }
 
-function unauthorized(ctx: Context, tokenSent: boolean): void {
+function unauthorized(ctx: Context, tokenSent: boolean, challenge?: string): void {
   ctx.status = 401;
-  ctx.set('WWW-Authenticate', tokenSent ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"`);
+  ctx.set('WWW-Authenticate', challenge ?? (tokenSent ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"`));
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { status: { code: 20, message: tokenSent ? 'the access token is invalid, expired or revoked' : 'a Bearer access token is required' } };
 }
@@ -118,10 +120,12 @@ export function createSignOutRouter(deps: SignOutDeps): Router {
 
   router.post(SIGN_OUT_PATH, securityHeaders(), envelopeErrors, async (ctx) => {
     const global = globalParam(ctx);
-    const token = parseBearer(ctx.get('authorization'));
-    if (!token) return unauthorized(ctx, false);
-    const resolved = await deps.lookupToken(token);
-    if (!resolved) return unauthorized(ctx, true);
+    const presented = parseAuthorization(ctx.get('authorization'));
+    if (!presented || 'malformed' in presented) return unauthorized(ctx, false);
+    const outcome = await deps.verifyAccessToken(ctx, presented);
+    if (!outcome.ok) return unauthorized(ctx, true, outcome.challenge);
+    const { token } = presented;
+    const resolved = outcome.token;
     await revokeToken(token, resolved, global);
     ctx.log.info({ event: 'sign_out', global, client_id: resolved.clientId, account_id: resolved.accountId }, 'signed out (token)');
     ok(ctx);
@@ -160,10 +164,15 @@ export function createSignOutRouter(deps: SignOutDeps): Router {
     const global = globalParam(ctx);
     const redirectUri = typeof ctx.query.redirectUri === 'string' ? ctx.query.redirectUri : undefined;
     const header = ctx.get('authorization');
-    const token = parseBearer(header);
-    if (header && !token) return unauthorized(ctx, false);
-    const resolved = token ? await deps.lookupToken(token) : undefined;
-    if (token && !resolved) return unauthorized(ctx, true);
+    const presented = parseAuthorization(header);
+    if (header && (!presented || 'malformed' in presented)) return unauthorized(ctx, false);
+    const token = presented && !('malformed' in presented) ? presented.token : undefined;
+    let resolved: ResolvedToken | undefined;
+    if (presented && !('malformed' in presented)) {
+      const outcome = await deps.verifyAccessToken(ctx, presented);
+      if (!outcome.ok) return unauthorized(ctx, true, outcome.challenge);
+      resolved = outcome.token;
+    }
 
     // the browser session (oidc-provider's Session, found by its signed cookie)
     const session = await provider.Session.get(ctx as never);

@@ -6,7 +6,9 @@
  *
  * - Token: `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1), or on POST
  *   an `access_token` field of a form body (§2.2). Both at once, or a repeated field → `400
- *   invalid_request`. Query-string tokens (§2.3) are not accepted.
+ *   invalid_request`. Query-string tokens (§2.3) are not accepted. A DPoP-bound token comes as
+ *   `Authorization: DPoP <token>` with a `DPoP` proof, and only so (RFC 9449 §7;
+ *   http/middleware/access-token.ts): as Bearer it is refused `401` with a `DPoP` challenge.
  * - Any live access token works: password grant, code flow, refresh, client credentials (the
  *   client is then the subject). No scope is required.
  * - `401` for a missing, unknown, expired or revoked token, for a revoked grant and for a user
@@ -22,7 +24,8 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { TokenLookup } from '../../oauth/token-lookup.ts';
+import { parseAuthorization } from '../middleware/access-token.ts';
+import type { AccessTokenVerifier, PresentedToken } from '../middleware/access-token.ts';
 import { cloudUserDetails, openIdUserInfo, subjectContactCenter } from '../../oauth/userinfo.ts';
 import type { UserinfoSubject } from '../../oauth/userinfo.ts';
 import type { UserJwtSigner } from '../../oauth/user-jwt.ts';
@@ -41,16 +44,15 @@ export const JWT_USERINFO_PATH = '/auth/v3/jwt-userinfo';
 export const GWS_USER_HEADER = 'X-GWS-User';
 
 export interface UserinfoRouterDeps {
-  lookupToken: TokenLookup;
+  /** Bearer or DPoP presentation and verification (http/middleware/access-token.ts). */
+  verifyAccessToken: AccessTokenVerifier;
   principals: Pick<PrincipalsService, 'principalOf'>;
   cors: CorsPolicy;
   /** Signs the `X-GWS-User` JWT of jwt-userinfo (oauth/user-jwt.ts). */
   signUserJwt: UserJwtSigner;
 }
 
-type Extracted = { token: string } | { missing: true } | { invalidRequest: string };
-
-const BEARER = /^bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+type Extracted = { presented: PresentedToken } | { missing: true } | { invalidRequest: string };
 
 /** Largest form body read on POST, bytes. */
 const FORM_LIMIT_BYTES = 16 * 1024;
@@ -76,18 +78,14 @@ async function extractToken(ctx: Context): Promise<Extracted> {
   const header = ctx.get('authorization');
   const fromBody = await formTokens(ctx);
   if (!fromBody) return { invalidRequest: `the request body must be a form of at most ${FORM_LIMIT_BYTES} bytes` };
-  let fromHeader: string | undefined;
-  if (header && /^bearer(\s|$)/i.test(header)) {
-    const m = BEARER.exec(header);
-    if (!m) return { invalidRequest: 'malformed Bearer authorization header' };
-    fromHeader = m[1];
-  }
+  const parsed = parseAuthorization(header);
+  if (parsed && 'malformed' in parsed) return { invalidRequest: `malformed ${parsed.malformed === 'dpop' ? 'DPoP' : 'Bearer'} authorization header` };
   if (fromBody.length > 0) {
-    if (fromHeader) return { invalidRequest: 'the access token must be sent in exactly one way' };
+    if (parsed) return { invalidRequest: 'the access token must be sent in exactly one way' };
     if (fromBody.length > 1 || !fromBody[0]) return { invalidRequest: 'access_token must be given exactly once' };
-    return { token: fromBody[0] };
+    return { presented: { scheme: 'bearer', token: fromBody[0] } };
   }
-  return fromHeader ? { token: fromHeader } : { missing: true };
+  return parsed ? { presented: parsed } : { missing: true };
 }
 
 function unauthorized(ctx: Context, description: string, withError: boolean): void {
@@ -116,11 +114,14 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
       unauthorized(ctx, 'an access token is required', false);
       return undefined;
     }
-    const resolved = await deps.lookupToken(extracted.token);
-    if (!resolved) {
-      unauthorized(ctx, 'the access token is invalid, expired or revoked', true);
+    const outcome = await deps.verifyAccessToken(ctx, extracted.presented);
+    if (!outcome.ok) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', outcome.challenge);
+      ctx.body = { error: outcome.error, error_description: outcome.description };
       return undefined;
     }
+    const resolved = outcome.token;
     const ccids = [...(resolved.client.ccauth_contact_center_ids ?? [])];
     if (resolved.kind === 'client_credentials') {
       return { subject: { kind: 'client', clientId: resolved.clientId, authorities: resolved.client.ccauth_authorities ?? [] }, ccids };
