@@ -365,6 +365,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     knex,
     logger,
     intervalMs: config.purgeIntervalMs,
+    auditRetentionDays: config.auditRetentionDays,
     onPurged: (rows) => metrics.purgedRows.inc(rows),
   });
 
