@@ -18,6 +18,7 @@ import * as m012 from './012_console_sessions.ts';
 import * as m013 from './013_rate_limits.ts';
 import * as m014 from './014_canonical_login_names.ts';
 import * as m019 from './019_audit_retention.ts';
+import * as m020 from './020_integration_products.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,4 +41,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['013_rate_limits', m013],
   ['014_canonical_login_names', m014],
   ['019_audit_retention', m019],
+  ['020_integration_products', m020],
 ];

@@ -130,15 +130,15 @@ describe.skipIf(!HAVE_CHROMIUM)(`ops console in headless Chromium (skipped when 
     expect(await page.locator('tr[data-integration="contact-center-event-delivery"]').textContent()).toContain('Activated · north-cc');
     await screenshot(page, 'console-integrations.png', true);
 
-    await page.getByRole('searchbox', { name: 'Search integrations' }).fill('email');
+    await page.getByRole('searchbox', { name: 'Search integrations' }).fill('cora');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForURL(`${base}/console/integrations?q=email`);
+    await page.waitForURL(`${base}/console/integrations?q=cora`);
     expect(await page.locator('tr[data-integration]').count()).toBe(1);
-    expect(await page.locator('tr[data-integration] strong').textContent()).toBe('Workflow email listener');
+    expect(await page.locator('tr[data-integration] strong').textContent()).toBe('Genpact Cora SeQuence — OAuth2 Client Credentials');
   });
 
   it('activates from Manage and shows the credentials once, with copy buttons', async () => {
-    await page.getByRole('link', { name: 'Manage Workflow email listener' }).click();
+    await page.getByRole('link', { name: 'Manage Genpact Cora SeQuence — OAuth2 Client Credentials' }).click();
     await page.waitForURL(`${base}/console/integrations/workflow-email-listener`);
     await page.getByLabel('Contact center').selectOption({ label: (await page.locator('#contactCenterId option', { hasText: 'south-cc' }).textContent())! });
     await page.getByRole('button', { name: 'Activate' }).click();
