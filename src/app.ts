@@ -65,6 +65,7 @@ import { OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './htt
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
+import { createDocsRouter } from './http/routes/docs.routes.ts';
 import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
@@ -249,7 +250,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     // content type, size (ADMIN_BODY_LIMIT_BYTES), JSON, depth, prototype keys, unstorable text (http/middleware/json-body.ts)
     const parseJson = jsonBody({ limitBytes: config.inputLimits.adminBodyBytes });
     const handlers = routers.map((r) => r.routes());
-    app.use(async (ctx, next) => {
+    // `routers` on the middleware: the OpenAPI route-coverage test finds them (test/integration/openapi.test.ts)
+    app.use(Object.assign(async (ctx: Context, next: Next) => {
       if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
       await envelopeErrors(ctx, () =>
         guard(ctx, () =>
@@ -262,7 +264,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
           }),
         ),
       );
-    });
+    }, { routers }));
   };
 
   app.use(httpMetricsMiddleware(metrics));
@@ -297,6 +299,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use((ctx, next) => (clientAuthEndpoints.has(ctx.path) ? oauthLane(ctx) : next()));
 
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
+  app.use(createDocsRouter({ publicUrl: config.publicUrl }).routes()); // GET /openapi.json, /docs (README "API")
   app.use(
     createMetricsRouter({
       metricsText: deps.metricsText ?? (() => metrics.registry.metrics()),

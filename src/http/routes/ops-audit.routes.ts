@@ -46,14 +46,14 @@ const instant = (what: string) =>
 
 /** The query of `GET /auth/v3/ops/audit` (strings as they arrive; the OpenAPI document is generated from it). */
 export const auditQuery = z.object({
-  actor: fields.storableText(255).optional(),
-  event: fields.storableText(128).optional(),
-  subject: fields.storableText(255).optional(),
-  from: instant('from').optional(),
-  to: instant('to').optional(),
-  limit: intParam('limit', AUDIT_MAX_LIMIT).optional(),
-  cursor: z.string().max(200, 'cursor is not valid').optional(),
-  before: intParam('before', Number.MAX_SAFE_INTEGER).optional(),
+  actor: fields.storableText(255).optional().describe('who acted: the ops username or a client id, exactly'),
+  event: fields.storableText(128).optional().describe('the action exactly (client.created), or a prefix ending in * (security.*)'),
+  subject: fields.storableText(255).optional().describe('the target id the event is about, exactly'),
+  from: instant('from').optional().describe('events at or after: ISO 8601 date-time or epoch milliseconds'),
+  to: instant('to').optional().describe('events before: ISO 8601 date-time or epoch milliseconds'),
+  limit: intParam('limit', AUDIT_MAX_LIMIT).optional().describe(`page size, 1-${AUDIT_MAX_LIMIT} (default 50)`),
+  cursor: z.string().max(200, 'cursor is not valid').optional().describe('the nextCursor of the previous page'),
+  before: intParam('before', Number.MAX_SAFE_INTEGER).optional().describe('older form of cursor: only events with a lower id'),
 });
 
 /** An event as the API shows it (`at` in epoch ms). */
