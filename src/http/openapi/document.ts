@@ -46,7 +46,10 @@ export function requestSchema(schema: z.ZodType): Json {
 /** `components.schemas` from the registered response schemas, references as `#/components/schemas/<id>`. */
 function componentSchemas(): Json {
   const out = z.toJSONSchema(responseSchemas, { target: 'draft-2020-12', uri: (id) => `#/components/schemas/${id}` }) as { schemas: Record<string, Json> };
-  for (const s of Object.values(out.schemas)) delete s.$schema;
+  for (const s of Object.values(out.schemas)) {
+    delete s.$schema;
+    delete s.$id; // zod names the schema by its registry id; the component key already does
+  }
   return out.schemas;
 }
 
@@ -72,7 +75,7 @@ function successResponse(op: ApiOperation): Json {
   } else if ('json' in ok) {
     content['application/json'] = { schema: ref(ok.json) };
   } else {
-    content[ok.media] = { schema: { type: 'string', description: ok.description } };
+    content[ok.media] = { schema: { type: ok.media === 'application/json' ? 'object' : 'string', description: ok.description } };
   }
   for (const [media, description] of Object.entries(op.alsoProduces ?? {})) content[media] = { schema: { type: 'string', description } };
   return { description: 'OK', content };
