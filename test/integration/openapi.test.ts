@@ -132,6 +132,15 @@ describe('GET /docs', () => {
     expect(refs).toEqual(['data:,', 'docs/swagger-ui.css', 'docs/swagger-ui-bundle.js', 'docs/init.js']);
   });
 
+  it('sends /docs/ and /DOCS to /docs, where the page\'s relative links resolve', async () => {
+    for (const [p, location] of [['/docs/', '../docs'], ['/DOCS', 'docs']] as const) {
+      const res = await t.request.get(p);
+      expect(res.status).toBe(301);
+      expect(res.headers.location).toBe(location);
+      expect(new URL(location, `http://ccauth.test${p}`).pathname).toBe('/docs');
+    }
+  });
+
   it('serves the three files of the page from swagger-ui-dist, and nothing else under /docs/', async () => {
     const css = await t.request.get('/docs/swagger-ui.css');
     expect(css.status).toBe(200);

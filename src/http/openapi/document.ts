@@ -121,6 +121,7 @@ function parameters(op: ApiOperation): Json[] {
 
 function operationObject(op: ApiOperation): Json {
   const responses: Json = { 200: successResponse(op) };
+  if (op.redirect) responses[303] = { description: op.redirect, headers: { Location: { description: 'where to go', schema: { type: 'string' } } } };
   for (const status of errorStatuses(op)) responses[status] = errorResponse(op, status);
   const params = parameters(op);
   return {

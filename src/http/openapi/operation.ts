@@ -49,6 +49,8 @@ export interface ApiOperation {
   ok: OperationSuccess;
   /** Extra error answers beyond those implied by auth, body and path parameters (`409`, ...). */
   errors?: readonly number[];
+  /** When the operation may answer `303 See Other`: what the redirect means. */
+  redirect?: string;
   /** Extra response media types for 200 (e.g. `application/x-ndjson`), with their description. */
   alsoProduces?: Record<string, string>;
 }

@@ -102,7 +102,7 @@ export const OPERATIONS: readonly ApiOperation[] = [
   { method: 'post', path: '/auth/v3/openid/userinfo', operationId: 'postOpenIdUserInfo', summary: 'Same, the token in the header or an access_token form field', tag: 'User info', auth: 'bearer', ok: { json: 'OpenIdUserInfo' } },
   // sign-out (Genesys A7, A8)
   { method: 'post', path: '/auth/v3/sign-out', operationId: 'signOut', summary: "Revoke the token's grant (global=true: everything of the account)", ...signOut },
-  { method: 'get', path: '/auth/v3/sign-out', operationId: 'signOutBrowser', summary: 'Sign out a browser: token and/or session cookie; redirects (303) to a registered redirectUri', ...signOut },
+  { method: 'get', path: '/auth/v3/sign-out', operationId: 'signOutBrowser', summary: 'Sign out a browser: token and/or session cookie; redirects (303) to a registered redirectUri', ...signOut, redirect: 'signed out; sent to redirectUri (its origin is a registered redirect origin of the client)' },
   // operations
   { method: 'get', path: '/healthz', operationId: 'liveness', summary: 'The process is up', tag: 'Operations', auth: 'none', ok: { json: 'Health' } },
   { method: 'get', path: '/health', operationId: 'health', summary: 'The process is up (the path Genesys probes use)', tag: 'Operations', auth: 'none', ok: { json: 'Health' } },

@@ -99,6 +99,12 @@ export function createDocsRouter(deps: { publicUrl: string }): Router {
   });
 
   router.get(DOCS_PATH, (ctx) => {
+    if (ctx.path !== DOCS_PATH) {
+      // `/docs/` or `/DOCS`: the page's relative links need exactly `/docs` (relative Location, so a path prefix in front of ccauth is kept)
+      ctx.status = 301;
+      ctx.redirect(ctx.path.endsWith('/') ? '../docs' : 'docs');
+      return;
+    }
     pageHeaders(ctx, publicOrigin);
     ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'text/html; charset=utf-8';
