@@ -16,10 +16,46 @@
  * placeholders of domain/integration.ts, filled in by the console). Operator edits win: a shipped
  * row's name and description are replaced only while they still equal the text migration 009
  * shipped, and its steps are filled only while its grant types and client authentication are
- * still the shipped ones.
+ * still the shipped ones. The shipped text is recognized by {@link SHIPPED_009}, fixed here (as
+ * well as by migration 009's current source), so this migration gives the same result on
+ * databases made before and after an edit of that source.
  */
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { SHIPPED_INTEGRATIONS } from './009_integrations.ts';
+
+/**
+ * What migration 009 wrote for each shipped entry: its name, the SHA-256 (hex) of its description,
+ * its grant types and client authentication methods.
+ */
+export const SHIPPED_009: Readonly<Record<string, { name: string; descriptionSha256: string; grantTypes: readonly string[]; clientAuthMethods: readonly string[] }>> = {
+  'contact-center-event-delivery': {
+    name: 'Contact center event delivery',
+    descriptionSha256: '5db96dab20794afe6a1d92203c1fed404c0344573deeee69602ae9dcb3173c0a',
+    grantTypes: ['client_credentials'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+  },
+  'journey-data-store': {
+    name: 'Journey data store',
+    descriptionSha256: 'e8d9add0268b8a353dc145eec1abddc0a628d2474f725cc7c010eb2f919665e4',
+    grantTypes: ['password'],
+    clientAuthMethods: ['none'],
+  },
+  'chat-customer-authentication': {
+    name: 'Chat with customer authentication',
+    descriptionSha256: '555dab99ec275c5f8e65d783189428e122b09fdb39cd8d0f7070a187461c597e',
+    grantTypes: ['authorization_code', 'refresh_token'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+  },
+  'workflow-email-listener': {
+    name: 'Workflow email listener',
+    descriptionSha256: '4ee1ccefc91a0092ed52c76a113c0259662c8427c01a5514f9725f218bfece01',
+    grantTypes: ['client_credentials'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
+  },
+};
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** One step of a product's set-up form: the field's label there and the ccauth value to enter. */
 interface Step {
@@ -84,21 +120,23 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('integrations', (t) => {
     t.jsonb('setup_steps').notNullable().defaultTo('[]');
   });
-  for (const shipped of SHIPPED_INTEGRATIONS) {
-    const product = PRODUCT_INTEGRATIONS[shipped.id]!;
-    const row = (await knex('integrations').where({ id: shipped.id }).first()) as
+  for (const [id, shipped] of Object.entries(SHIPPED_009)) {
+    const product = PRODUCT_INTEGRATIONS[id]!;
+    const row = (await knex('integrations').where({ id }).first()) as
       | { name: string; description: string; grant_types: string[]; client_auth_methods: string[] }
       | undefined;
     if (!row) continue; // deleted by an operator
+    // the text as 009 first shipped it, or as 009's source reads now (what a fresh install inserted)
+    const current = SHIPPED_INTEGRATIONS.find((i) => i.id === id);
     const patch: Record<string, unknown> = {};
-    if (row.name === shipped.name) patch.name = product.name;
-    if (row.description === shipped.description) patch.description = product.description;
-    if (sameSet(row.grant_types, shipped.grant_types) && sameSet(row.client_auth_methods, shipped.client_auth_methods)) {
+    if (row.name === shipped.name || row.name === current?.name) patch.name = product.name;
+    if (sha256(row.description) === shipped.descriptionSha256 || row.description === current?.description) patch.description = product.description;
+    if (sameSet(row.grant_types, shipped.grantTypes) && sameSet(row.client_auth_methods, shipped.clientAuthMethods)) {
       patch.setup_steps = JSON.stringify(product.setupSteps);
     }
     // an operator may have given another entry the new name: keep theirs
-    if (patch.name !== undefined && (await knex('integrations').whereRaw('lower(name) = lower(?)', [product.name]).whereNot({ id: shipped.id }).first())) delete patch.name;
-    if (Object.keys(patch).length) await knex('integrations').where({ id: shipped.id }).update(patch);
+    if (patch.name !== undefined && (await knex('integrations').whereRaw('lower(name) = lower(?)', [product.name]).whereNot({ id }).first())) delete patch.name;
+    if (Object.keys(patch).length) await knex('integrations').where({ id }).update(patch);
   }
 }
 
