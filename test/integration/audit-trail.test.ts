@@ -12,6 +12,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createOidcPayloadsRepository } from '../../src/repositories/oidc-payloads.repository.ts';
 import { PURGE_LOCK_KEY, createPurgeJob } from '../../src/services/purge.service.ts';
 import { createContactCenter } from '../helpers/fixtures.ts';
+import { sqlDuring } from '../helpers/sql-capture.ts';
 import { OPS, basic, seedClientBody, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
 
@@ -180,6 +181,17 @@ describe('export as JSON lines (Accept: application/x-ndjson)', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(1200);
     expect(Object.keys(lines[0]!).sort()).toEqual(['action', 'actor', 'at', 'details', 'id', 'sourceIp', 'targetId', 'targetType']);
+  });
+
+  it('reads PostgreSQL in batches of 500 rows, never the whole match at once', async () => {
+    const { result: res, statements } = await sqlDuring(t.db.knex, () =>
+      t.request.get(`${AUDIT}?event=test.bulk`).set('Authorization', OPS_AUTH).set('Accept', 'application/x-ndjson'),
+    );
+    expect(res.status).toBe(200);
+    expect(res.text.trimEnd().split('\n')).toHaveLength(1200);
+    const reads = statements.filter((q) => q.startsWith('select * from "audit_events"'));
+    expect(reads).toHaveLength(3); // 500 + 500 + 200
+    for (const q of reads) expect(q).toMatch(/ and "id" > \$\d+ order by "id" asc limit \$\d+$/);
   });
 
   it('an empty export is an empty body; bad filters still get the envelope', async () => {
