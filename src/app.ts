@@ -73,6 +73,7 @@ import { createHealthRouter } from './http/routes/health.routes.ts';
 import { createPingRouter } from './http/routes/ping.routes.ts';
 import { CHANGE_PASSWORD_PATH, createChangePasswordRouter } from './http/routes/change-password.routes.ts';
 import { createPasswordChangeService } from './services/password-change.service.ts';
+import { createDocsRouter } from './http/routes/docs.routes.ts';
 import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
@@ -260,7 +261,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     // content type, size (ADMIN_BODY_LIMIT_BYTES), JSON, depth, prototype keys, unstorable text (http/middleware/json-body.ts)
     const parseJson = jsonBody({ limitBytes: config.inputLimits.adminBodyBytes });
     const handlers = routers.map((r) => r.routes());
-    app.use(async (ctx, next) => {
+    // `routers` on the middleware: the OpenAPI route-coverage test finds them (test/integration/openapi.test.ts)
+    app.use(Object.assign(async (ctx: Context, next: Next) => {
       if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
       await envelopeErrors(ctx, () =>
         guard(ctx, () =>
@@ -273,7 +275,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
           }),
         ),
       );
-    });
+    }, { routers }));
   };
 
   app.use(noSniff); // X-Content-Type-Options on every response, JSON included
@@ -311,6 +313,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use((ctx, next) => (clientAuthEndpoints.has(ctx.path) ? oauthLane(ctx) : next()));
 
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
+  app.use(createDocsRouter({ publicUrl: config.publicUrl }).routes()); // GET /openapi.json, /docs (README "API")
   app.use(
     createMetricsRouter({
       metricsText: deps.metricsText ?? (() => metrics.registry.metrics()),
@@ -386,6 +389,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     knex,
     logger,
     intervalMs: config.purgeIntervalMs,
+    auditRetentionDays: config.auditRetentionDays,
     onPurged: (rows) => metrics.purgedRows.inc(rows),
   });
 

@@ -9,7 +9,8 @@
  * `http://localhost:PORT`), DATABASE_URL (PostgreSQL; embedded PGlite under DATA_DIR when unset),
  * DATA_DIR (./data), OPS_USERNAME / OPS_PASSWORD (ops / ops) or OPS_PASSWORD_HASH (argon2id or
  * bcrypt PHC string), NODE_ENV (development | test | production), LOG_LEVEL (info), TRUST_PROXY,
- * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), REFRESH_REUSE_GRACE_SECONDS (10),
+ * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), AUDIT_RETENTION_DAYS (365; 0 keeps
+ * audit events forever), REFRESH_REUSE_GRACE_SECONDS (10),
  * CORS_ORIGINS (comma-separated origins allowed on the OAuth endpoints for every client, on top of
  * each contact center's `cors-origins` setting), LOGIN_MAX_FAILURES (5), LOGIN_LOCKOUT_SECONDS (60),
  * LOGIN_LOCKOUT_MAX_SECONDS (900; at least LOGIN_LOCKOUT_SECONDS), RATE_LIMIT_WINDOW_SECONDS (900),
@@ -74,6 +75,7 @@ const envSchema = z
     TRUST_PROXY: boolish.default(false),
     COOKIE_KEYS: z.string().min(1).optional(),
     PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
     KEY_ENCRYPTION_KEY: z.string().min(1).optional(),
     SIGNING_KEY_ALG: z.enum(['ES256', 'ES384', 'PS256', 'RS256']).default('ES256'),
     KEY_ROTATION_DELAY_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(3600),
@@ -146,6 +148,11 @@ export interface Config {
   /** Keys for signed cookies (koa `app.keys` and oidc-provider `cookies.keys`). */
   readonly cookieKeys: readonly string[];
   readonly purgeIntervalMs: number;
+  /**
+   * AUDIT_RETENTION_DAYS: audit events older than this many days are deleted by the purge job
+   * (README "Audit and secrets hygiene"); 0 keeps them forever. Default 365.
+   */
+  readonly auditRetentionDays: number;
   /**
    * KEY_ENCRYPTION_KEY: AES-256 keys sealing the private signing keys (the first seals, every one
    * opens). Undefined outside production means "use the generated key file under DATA_DIR".
@@ -308,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     cookieKeys: Object.freeze(cookieKeys),
     purgeIntervalMs: e.PURGE_INTERVAL_SECONDS * 1000,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     keyEncryptionKeys: keyEncryptionKeys ? Object.freeze(keyEncryptionKeys) : undefined,
     signingKeyAlg: e.SIGNING_KEY_ALG,
     keyRotationDelaySeconds: e.KEY_ROTATION_DELAY_SECONDS,

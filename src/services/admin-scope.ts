@@ -94,13 +94,13 @@ export function scopeEnvironmentServices(base: EnvironmentServices, contactCente
         requireContactCenter(ccid);
         return settings.list(ccid);
       },
-      async put(ccid, s) {
+      async put(ccid, s, who) {
         requireContactCenter(ccid);
-        return settings.put(ccid, s);
+        return settings.put(ccid, s, who);
       },
-      async delete(ccid, name) {
+      async delete(ccid, name, who) {
         requireContactCenter(ccid);
-        return settings.delete(ccid, name);
+        return settings.delete(ccid, name, who);
       },
     },
     corsOrigins: {

@@ -132,14 +132,19 @@ describe('integrations', () => {
     expectPageHeaders(res);
     expect(res.text).toContain('<nav class="nav" aria-label="Console sections">');
     expect(res.text).toContain('aria-current="page">Integrations</a>');
-    for (const name of ['Contact center event delivery', 'Journey data store', 'Chat with customer authentication', 'Workflow email listener']) expect(res.text).toContain(name);
+    for (const name of [
+      'Cisco Webex Connect — Event Authorization for UCCE digital channels',
+      'Avaya OneCloud CCaaS — Data store with OAuth 2.0',
+      'NICE CXone — OAuth in Digital Experience',
+      'Genpact Cora SeQuence — OAuth2 Client Credentials',
+    ]) expect(res.text).toContain(name);
     expect(res.text).toContain('<input type="search" id="q" name="q"');
     expect((res.text.match(/<tr data-integration=/g) ?? []).length).toBe(4);
     expect(res.text).toContain('Not activated');
 
-    const found = await page('/console/integrations?q=EMAIL');
+    const found = await page('/console/integrations?q=CORA');
     expect((found.text.match(/<tr data-integration=/g) ?? []).length).toBe(1);
-    expect(found.text).toContain('Workflow email listener');
+    expect(found.text).toContain('Genpact Cora SeQuence — OAuth2 Client Credentials');
     const none = await page('/console/integrations?q=%3Cscript%3E');
     expect(none.text).toContain('No integration matches “&lt;script&gt;”.');
     expect(none.text).not.toContain('<script>');
@@ -151,6 +156,10 @@ describe('integrations', () => {
     expect(manage.text).toContain('id="activate-form"');
     expect(manage.text).toContain(`<option value="${cc.ccid}">console1 (${cc.ccid})</option>`);
     expect(manage.text).toContain('Not activated yet.');
+    // the product's own form, field by field (Genpact Cora SeQuence, "Configure OAuth 2.0 Credentials")
+    expect(manage.text).toContain(
+      '<ol class="steps" id="setup-steps"><li><strong>Client Identifier</strong>: <code>the Client ID shown at activation</code></li><li><strong>Client Secret</strong>: <code>the Client Secret shown once at activation</code></li><li><strong>Token Endpoint</strong>: <code>http://ccauth.test/auth/v3/oauth/token</code></li><li><strong>Scopes</strong>: <code>email.read email.listen</code></li><li><strong>Authentication Method</strong>: <code>Send credentials using the HTTP Basic authentication scheme</code></li></ol>',
+    );
 
     const res = await post('/console/integrations/workflow-email-listener/activate', { csrf: csrfOf(manage.text), contactCenterId: cc.ccid });
     expect(res.status).toBe(303);
@@ -170,6 +179,9 @@ describe('integrations', () => {
     expect(clientId).toMatch(/^workflow-email-listener-[0-9a-f]{16}$/);
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(inputValue(shown.text, 'token-endpoint')).toBe('http://ccauth.test/auth/v3/oauth/token');
+    expect(shown.text).toContain('<h3 id="setup-title">Enter these values in Genpact Cora SeQuence — OAuth2 Client Credentials</h3>');
+    expect(shown.text).toContain(`<ol class="steps" id="credentials-setup-steps"><li><strong>Client Identifier</strong>: <code>${clientId}</code></li><li><strong>Client Secret</strong>: <code>the Client Secret above</code></li><li><strong>Token Endpoint</strong>: <code>http://ccauth.test/auth/v3/oauth/token</code></li>`);
+    expect(shown.text.split(secret)).toHaveLength(2); // the secret appears once, in its copy field
     expect(sealed).not.toContain(secret);
     expect(shown.text).toContain('<span class="badge ok">Activated</span>');
 

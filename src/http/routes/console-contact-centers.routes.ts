@@ -59,14 +59,14 @@ export function registerContactCenterPages(router: Router, deps: ConsoleContactC
         const origins = lines(text);
         const current = (await deps.settings.list(ccid)).find((s) => s.name === CORS_ORIGINS_SETTING);
         let stored: string[] = [];
+        // the settings service audits the change in its transaction (contact_center.cors_updated)
+        const who = { ...consoleWho(ctx), via: 'console' as const };
         if (origins.length) {
-          const saved = await deps.settings.put(ccid, { name: CORS_ORIGINS_SETTING, value: origins.join(','), location: current?.location ?? '/', shared: current?.shared ?? false });
+          const saved = await deps.settings.put(ccid, { name: CORS_ORIGINS_SETTING, value: origins.join(','), location: current?.location ?? '/', shared: current?.shared ?? false }, who);
           stored = saved.value.split(',').filter(Boolean);
         } else if (current) {
-          await deps.settings.delete(ccid, CORS_ORIGINS_SETTING);
+          await deps.settings.delete(ccid, CORS_ORIGINS_SETTING, who);
         }
-        // the settings service has no audit of its own; recorded after the change (not in its transaction)
-        await deps.audit.record(consoleWho(ctx), { action: 'contact_center.cors_updated', targetType: 'contact_center', targetId: ccid, details: { origins: stored } });
         ctx.log.info({ event: 'cors_origins_updated', ccid, via: 'console' }, 'CORS origins updated');
         return { location: path, flash: { notice: stored.length ? `CORS origins saved (${stored.length}).` : 'CORS origins cleared.' } };
       },

@@ -14,9 +14,17 @@ describe('loadConfig', () => {
       logLevel: 'info',
       trustProxy: false,
       purgeIntervalMs: 300_000,
+      auditRetentionDays: 365,
     });
     expect(c.ops).toEqual({ username: 'ops', password: 'ops', passwordHash: undefined, usingDefaults: true });
     expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reads AUDIT_RETENTION_DAYS (0 keeps audit events forever) and refuses a negative or fractional value', () => {
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0' }).auditRetentionDays).toBe(0);
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '30' }).auditRetentionDays).toBe(30);
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: '-1' })).toThrow(/AUDIT_RETENTION_DAYS/);
+    expect(() => loadConfig({ AUDIT_RETENTION_DAYS: '1.5' })).toThrow(/AUDIT_RETENTION_DAYS/);
   });
 
   it('derives PUBLIC_URL from PORT and strips a trailing slash', () => {
