@@ -148,6 +148,15 @@ describe('Environment API', () => {
     expect((await ops.get(`${env}/data-centers/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
   });
 
+  it('CORS origins one at a time, and their failures', async () => {
+    const env = '/environment/v3';
+    expect((await ops.post(`${env}/cors`, { data: { contactCenterId: ids.cc, origin: 'https://one.example.com' } })).body.data.added).toBe(true);
+    expect((await ops.get(`${env}/cors`)).body.data.origins).toContainEqual({ origin: 'https://one.example.com', contactCenterId: ids.cc });
+    expect((await ops.post(`${env}/cors`, { data: { contactCenterId: ids.cc, origin: 'not an origin' } })).status).toBe(400);
+    expect((await ops.del(`${env}/cors?contactCenterId=${ids.cc}&origin=${encodeURIComponent('https://one.example.com')}`)).status).toBe(200);
+    expect((await ops.del(`${env}/cors?contactCenterId=${ids.cc}&origin=${encodeURIComponent('https://one.example.com')}`)).status).toBe(404);
+  });
+
   it('a token that is not an admin token is refused with 403', async () => {
     await ops.post('/auth/v3/ops/clients', seedClientBody({ client_id: 'plain', client_secret: 'Plain-Secret-000001', internalClient: false, authorities: [] }));
     const tok = await t.request.post('/auth/v3/oauth/token').auth('plain', 'Plain-Secret-000001').type('form').send({ grant_type: 'client_credentials' });
@@ -171,6 +180,23 @@ describe('user info, sign-out and operations routes', () => {
     }
   });
 
+  it('jwt-userinfo, ping and change-password, and their failures', async () => {
+    expect(checked(await t.request.get('/auth/v3/jwt-userinfo').set('Authorization', `Bearer ${ids.userToken}`)).headers['x-gws-user']).toMatch(/^ey/);
+    expect(checked(await t.request.get('/auth/v3/jwt-userinfo')).status).toBe(401);
+    expect(checked(await t.request.get('/auth/v3/ping').set('Authorization', `Bearer ${ids.userToken}`)).status).toBe(200);
+    expect(checked(await t.request.get('/auth/v3/ping')).status).toBe(403);
+    const change = (data: object, bearer?: string) => {
+      const r = t.request.post('/auth/v3/change-password');
+      return (bearer ? r.set('Authorization', `Bearer ${bearer}`) : r).send({ data }).then(checked);
+    };
+    expect((await change({ userName: 't100\\agent', oldPassword: 'wrong-one', newPassword: 'x' })).status).toBe(403);
+    expect((await change({ userName: 't100\\agent', oldPassword: 'Correct-Horse-Battery-9', newPassword: 'short' })).status).toBe(400);
+    expect((await change({ oldPassword: 'Correct-Horse-Battery-9', newPassword: 'x' }, 'not-live')).status).toBe(401);
+    expect((await change({ oldPassword: 'Correct-Horse-Battery-9', newPassword: 'Quiet-Lantern-47-river' }, ids.userToken)).status).toBe(200);
+    const again = await t.request.post('/auth/v3/oauth/token').auth('external_api_client', ids.secret!).type('form').send({ grant_type: 'password', username: 't100\\agent', password: 'Quiet-Lantern-47-river' });
+    expect(again.status).toBe(200);
+  });
+
   it('sign-out by token and by browser, and its failures', async () => {
     expect(checked(await t.request.post('/auth/v3/sign-out?global=maybe').set('Authorization', `Bearer ${ids.userToken}`)).status).toBe(400);
     expect(checked(await t.request.post('/auth/v3/sign-out').set('Authorization', `Bearer ${ids.userToken}`)).status).toBe(200);
@@ -185,7 +211,7 @@ describe('user info, sign-out and operations routes', () => {
   it('the checker refuses an answer that does not match (a field missing, a field not described, an undescribed status)', () => {
     const fake = (status: number, body: unknown) =>
       ({ req: { method: 'GET', path: '/auth/v3/ops/clients/x' }, status, headers: { 'content-type': 'application/json; charset=utf-8' }, body }) as unknown as Response;
-    const client = { client_id: 'x', name: 'x', clientType: 'CONFIDENTIAL', internalClient: false, authorities: [], scope: ['*'], authorizedGrantTypes: ['client_credentials'], redirectURIs: [], accessTokenExpirationTimeout: 1, refreshTokenExpirationTimeout: 1, contactCenterIds: [], pkceRequired: false, accessTokenFormat: 'opaque', createdAt: 1 };
+    const client = { client_id: 'x', name: 'x', clientType: 'CONFIDENTIAL', internalClient: false, authorities: [], scope: ['*'], authorizedGrantTypes: ['client_credentials'], redirectURIs: [], accessTokenExpirationTimeout: 1, refreshTokenExpirationTimeout: 1, contactCenterIds: [], pkceRequired: false, accessTokenFormat: 'opaque', dpopBoundAccessTokens: false, createdAt: 1 };
     expect(contract.check(fake(200, { status: { code: 0 }, data: client }))).toBe('getClient');
     const { name: _name, ...noName } = client;
     expect(() => contract.check(fake(200, { status: { code: 0 }, data: noName }))).toThrow(/must have required property 'name'/);

@@ -96,7 +96,7 @@ function errorStatuses(op: ApiOperation): number[] {
 }
 
 function errorResponse(op: ApiOperation, status: number): Json {
-  if ('envelope' in op.ok) return { $ref: `#/components/responses/${ERROR_RESPONSES[status]!.name}` };
+  if ('envelope' in op.ok && !op.oauthErrors) return { $ref: `#/components/responses/${ERROR_RESPONSES[status]!.name}` };
   const description = status === 401 ? 'No, or no valid, token (WWW-Authenticate: Bearer)' : status === 503 ? 'Not ready' : 'Bad request';
   const schema = 'json' in op.ok && op.ok.json === 'Health' ? ref('Health') : ref('OAuthError');
   return { description, content: { 'application/json': { schema } } };

@@ -51,6 +51,11 @@ export interface ApiOperation {
   errors?: readonly number[];
   /** When the operation may answer `303 See Other`: what the redirect means. */
   redirect?: string;
+  /**
+   * True when the success is an envelope but refusals are RFC 6750 / RFC 6749 error JSON
+   * (`{"error","error_description"}`), as on jwt-userinfo, which refuses exactly as userinfo does.
+   */
+  oauthErrors?: boolean;
   /** Extra response media types for 200 (e.g. `application/x-ndjson`), with their description. */
   alsoProduces?: Record<string, string>;
 }

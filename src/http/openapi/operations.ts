@@ -19,13 +19,15 @@ import { activateBody, createIntegrationBody, listIntegrationsQuery, rotateSecre
 import { rotateKeysBody } from '../routes/ops-keys.routes.ts';
 import { putSettingBody } from '../routes/settings.schemas.ts';
 import { createUserBody, updateUserBody } from '../routes/users.schemas.ts';
+import { addCorsOriginBody, removeCorsOriginQuery } from '../routes/cors.routes.ts';
+import { changePasswordBody } from '../routes/change-password.routes.ts';
 import type { ApiOperation } from './operation.ts';
 
 /**
  * Path prefixes of mounted routes that are deliberately not API operations: browser pages (HTML
  * for people, README "Signing in" and "Prebuilt integrations and the ops console").
  */
-export const UNDOCUMENTED_ROUTES: readonly string[] = ['/console', '/auth/v3/interaction', '/auth/v3/sign-in'];
+export const UNDOCUMENTED_ROUTES: readonly string[] = ['/console', '/auth/v3/interaction', '/auth/v3/sign-in', '/auth/v3/sign-out/confirm'];
 
 const ops = '/auth/v3/ops';
 const env = '/environment/v3';
@@ -95,11 +97,47 @@ export const OPERATIONS: readonly ApiOperation[] = [
   { method: 'get', path: `${env}/data-centers/{id}`, operationId: 'getDataCenter', summary: 'Read a data center', tag: 'Data centers', auth: 'admin', ok: { envelope: { data: 'DataCenter' } } },
   { method: 'put', path: `${env}/data-centers/{id}`, operationId: 'updateDataCenter', summary: 'Update a data center', tag: 'Data centers', auth: 'admin', body: updateDataCenterBody, ok: { envelope: { data: 'DataCenter', path: true } }, errors: [409] },
   { method: 'delete', path: `${env}/data-centers/{id}`, operationId: 'deleteDataCenter', summary: 'Delete a data center', tag: 'Data centers', auth: 'admin', ok: { envelope: {} } },
+  { method: 'get', path: `${env}/cors`, operationId: 'listCorsOrigins', summary: "Every contact center's CORS origins (Genesys E12)", tag: 'CORS', auth: 'admin', ok: { envelope: { data: 'CorsOrigins' } } },
+  { method: 'post', path: `${env}/cors`, operationId: 'addCorsOrigin', summary: "Add one origin to a contact center's cors-origins (normalized, idempotent; Genesys E13)", tag: 'CORS', auth: 'admin', body: addCorsOriginBody, ok: { envelope: { data: 'CorsOriginAdded' } } },
+  { method: 'delete', path: `${env}/cors`, operationId: 'removeCorsOrigin', summary: "Remove one origin from a contact center's cors-origins (404 when not listed)", tag: 'CORS', auth: 'admin', query: removeCorsOriginQuery, ok: { envelope: {} }, errors: [404] },
   // userinfo (Genesys A3, A4)
   { method: 'get', path: '/auth/v3/userinfo', operationId: 'getCloudUserDetails', summary: 'Who the token stands for (Genesys CloudUserDetails)', tag: 'User info', auth: 'bearer', ok: { json: 'CloudUserDetails' } },
   { method: 'post', path: '/auth/v3/userinfo', operationId: 'postCloudUserDetails', summary: 'Same, the token in the header or an access_token form field', tag: 'User info', auth: 'bearer', ok: { json: 'CloudUserDetails' } },
   { method: 'get', path: '/auth/v3/openid/userinfo', operationId: 'getOpenIdUserInfo', summary: 'OpenID Connect user info (claims plus Genesys extras)', tag: 'User info', auth: 'bearer', ok: { json: 'OpenIdUserInfo' } },
   { method: 'post', path: '/auth/v3/openid/userinfo', operationId: 'postOpenIdUserInfo', summary: 'Same, the token in the header or an access_token form field', tag: 'User info', auth: 'bearer', ok: { json: 'OpenIdUserInfo' } },
+  {
+    method: 'get',
+    path: '/auth/v3/jwt-userinfo',
+    operationId: 'getJwtUserInfo',
+    summary: 'The CloudUserDetails as a signed JWT in the X-GWS-User header (Genesys A5)',
+    description: 'Answers the envelope; the `X-GWS-User` response header holds a JWT signed with the current signing key (verify it with `/auth/v3/oauth/jwks`): `iss` and `aud` = the issuer, `sub`, `iat`, `exp` (5 minutes), `jti`, and every CloudUserDetails field.',
+    tag: 'User info',
+    auth: 'bearer',
+    ok: { envelope: {} },
+    oauthErrors: true,
+  },
+  {
+    method: 'get',
+    path: '/auth/v3/ping',
+    operationId: 'ping',
+    summary: "Keep-alive: 200 for a live browser session (its idle time restarts) or access token, 403 otherwise (Genesys A6)",
+    tag: 'User info',
+    auth: 'none',
+    ok: { envelope: {} },
+    errors: [403],
+  },
+  {
+    method: 'post',
+    path: '/auth/v3/change-password',
+    operationId: 'changePassword',
+    summary: "A user changes their own password (Genesys A9): the user's access token, or userName; the old password always",
+    description: "403 code 3 \"Unable to update password\" for a wrong old password (a failed login for the lockout), 400 code 10 when the contact center's password policy refuses the new one (README \"Password change and policy\").",
+    tag: 'User info',
+    auth: 'none',
+    body: changePasswordBody,
+    ok: { envelope: {} },
+    errors: [401, 403, 429],
+  },
   // sign-out (Genesys A7, A8)
   { method: 'post', path: '/auth/v3/sign-out', operationId: 'signOut', summary: "Revoke the token's grant (global=true: everything of the account)", ...signOut },
   { method: 'get', path: '/auth/v3/sign-out', operationId: 'signOutBrowser', summary: 'Sign out a browser: token and/or session cookie; redirects (303) to a registered redirectUri', ...signOut, redirect: 'signed out; sent to redirectUri (its origin is a registered redirect origin of the client)' },

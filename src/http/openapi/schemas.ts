@@ -41,6 +41,7 @@ export const ClientSchema = component(
     contactCenterIds: z.array(uuid),
     pkceRequired: z.boolean(),
     accessTokenFormat: z.enum(['opaque', 'jwt']),
+    dpopBoundAccessTokens: z.boolean().describe('every token request must carry a DPoP proof (RFC 9449 §5.2)'),
     createdAt: epochMs,
     encrypted_client_secret: z.string().optional().describe('a fingerprint of the stored secret hash (never the secret)'),
   }),
@@ -200,9 +201,23 @@ export const UserSchema = component(
     authorities: z.array(z.string()),
     properties: z.record(z.string(), z.string()),
     enabled: z.boolean(),
+    mustChangePassword: z.boolean().describe('the user must choose a new password at the next sign-in'),
+    passwordChangedAt: epochMs,
     contactCenterId: uuid,
     createdAt: epochMs,
   }),
+);
+
+export const CorsOriginsSchema = component(
+  'CorsOrigins',
+  "Every contact center's CORS origins, one entry per origin (the contact centers' `cors-origins` settings).",
+  z.object({ origins: z.array(z.object({ origin: z.string(), contactCenterId: uuid })) }),
+);
+
+export const CorsOriginAddedSchema = component(
+  'CorsOriginAdded',
+  'The origin as stored (normalized), and whether it was new.',
+  z.object({ origin: z.string(), contactCenterId: uuid, added: z.boolean() }),
 );
 
 const role = z.object({ name: z.string(), privileges: z.array(z.string()) });
