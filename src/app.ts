@@ -61,6 +61,8 @@ import { databaseUnavailable, noteProviderServerError } from './http/middleware/
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
+import { canonicalPaths } from './http/middleware/canonical-paths.ts';
+import { PROVIDER_ID_PARENTS, PROVIDER_PATHS } from './oauth/endpoint-paths.ts';
 import { OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
@@ -267,6 +269,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
 
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
+  // one spelling per OAuth endpoint: any other spelling the provider or koa-router would accept is a 404 before every gate
+  app.use(canonicalPaths({ paths: [...PROVIDER_PATHS, USERINFO_PATH, OPENID_USERINFO_PATH], parents: PROVIDER_ID_PARENTS }));
   // PostgreSQL unreachable → 503 RFC 6749 JSON + Retry-After (admin APIs answer their own envelope)
   app.use(databaseUnavailable({ probe: async () => void (await knex.raw('select 1')) }));
   const pinOriginMiddleware = pinOrigin(config.publicUrl, config.trustProxy);
