@@ -295,7 +295,9 @@ export function createCredentialGuard(deps: {
   const waitTurn = (id: string, remainingMs: number, round: number) =>
     new Promise<void>((resolve) => {
       const e = entryOf(id);
-      const ms = Math.max(1, Math.min(remainingMs, e.holders > 0 ? 2000 : Math.min(320, 20 * 2 ** round)));
+      // woken by a local settle; the timer only catches room freed by other processes: it backs off
+      // (250 ms doubling to 5 s while attempts of this process hold the key, else 20 ms doubling to 320 ms)
+      const ms = Math.max(1, Math.min(remainingMs, e.holders > 0 ? Math.min(5000, 250 * 2 ** round) : Math.min(320, 20 * 2 ** round)));
       const done = () => {
         clearTimeout(timer);
         const i = e.waiters.indexOf(done);
