@@ -67,6 +67,8 @@ import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
 import { noSniff } from './http/middleware/security-headers.ts';
 import { JWT_USERINFO_PATH, OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
+import { canonicalPaths } from './http/middleware/canonical-paths.ts';
+import { PROVIDER_ID_PARENTS, PROVIDER_PATHS } from './oauth/endpoint-paths.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
@@ -281,6 +283,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use(noSniff); // X-Content-Type-Options on every response, JSON included
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
+  // one spelling per OAuth endpoint: any other spelling the provider or koa-router would accept is a 404 before every gate
+  app.use(canonicalPaths({ paths: [...PROVIDER_PATHS, USERINFO_PATH, OPENID_USERINFO_PATH, JWT_USERINFO_PATH], parents: PROVIDER_ID_PARENTS }));
   // PostgreSQL unreachable → 503 RFC 6749 JSON + Retry-After (admin APIs answer their own envelope)
   app.use(databaseUnavailable({ probe: async () => void (await knex.raw('select 1')) }));
   const pinOriginMiddleware = pinOrigin(config.publicUrl, config.trustProxy);
