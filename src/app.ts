@@ -231,6 +231,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       if (!noteProviderServerError(ctx, err)) (ctx as Context).log?.error({ err }, 'oidc-provider server error');
     });
     provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
+    // authorization endpoint errors (redirected to the client or shown as a page), as token errors are
+    provider.on('authorization.error', (ctx, err) =>
+      (ctx as Context).log?.info(
+        { event: 'authorization_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail, client_id: ctx.oidc?.client?.clientId },
+        'authorization request refused',
+      ),
+    );
     observeProvider(provider, metrics);
     observeTokenReplays(provider, securityEvents);
     return provider;

@@ -24,8 +24,8 @@ import type { AsymmetricSigningAlgorithm, Client, Configuration, KoaContextWithO
 import type { CcauthClientExtras } from './client-metadata.ts';
 import { ANY_SCOPE } from './client-metadata.ts';
 
-/** OIDC scopes that never belong to the API resource server. */
-const OIDC_ONLY_SCOPES = new Set(['openid', 'offline_access']);
+/** Scopes every client may ask for, so a jwt client's resource server admits them too. */
+const ALWAYS_ALLOWED_SCOPES = ['openid', 'offline_access'];
 
 export interface JwtAccessTokens {
   /** Resource indicator (RFC 8707) and `aud` of every JWT access token. */
@@ -75,9 +75,8 @@ export function createJwtAccessTokens(opts: { audience: string; signingAlg: stri
   const info = (client: Client, scopes: Iterable<string>): ResourceServer => {
     const c = extras(client);
     const allowed = c.ccauth_scopes ?? [];
-    const scope = allowed.includes(ANY_SCOPE)
-      ? [...new Set([ANY_SCOPE, ...scopes])].filter((s) => !OIDC_ONLY_SCOPES.has(s))
-      : allowed.filter((s) => !OIDC_ONLY_SCOPES.has(s));
+    // the token's `scope` is what was granted, OIDC scopes included (RFC 9068 §2.2.3, RFC 6749 §5.1)
+    const scope = allowed.includes(ANY_SCOPE) ? [...new Set([ANY_SCOPE, ...ALWAYS_ALLOWED_SCOPES, ...scopes])] : [...new Set([...ALWAYS_ALLOWED_SCOPES, ...allowed])];
     return {
       scope: scope.join(' '),
       audience: resource,

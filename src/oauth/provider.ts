@@ -19,7 +19,7 @@ import type { ClientSource } from './adapter.ts';
 import { createFindAccount } from './accounts.ts';
 import { installClientSecretVerifier } from './client-auth.ts';
 import type { SecretVerifier } from './client-auth.ts';
-import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
+import { DECLARED_SCOPES, EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import type { CcauthClientExtras } from './client-metadata.ts';
 import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
 import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
@@ -28,6 +28,7 @@ import { authorizationCodeParameters, createAuthorizationCodeHandler } from './g
 import type { Sealer } from './grants/refresh-token.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
+import { authorizationScope, installScopePolicy } from './scopes.ts';
 import { installRedirectUriRules } from './redirect-uris.ts';
 import type { CorsPolicy } from '../services/cors.service.ts';
 import type { CredentialGuard } from '../services/rate-limit.service.ts';
@@ -112,7 +113,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       registration: `${OAUTH_PREFIX}/register`,
       challenge: `${OAUTH_PREFIX}/challenge`,
     },
-    scopes: ['openid', 'offline_access', '*'],
+    scopes: [...DECLARED_SCOPES],
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
@@ -176,8 +177,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       url: (_ctx, interaction) => `/auth/v3/interaction/${interaction.uid}`,
     },
     // Genesys authorize parameter kept with the interaction: `hideTenant=true` hides the login
-    // page's tenant field (genesys-api.md §2 A1, §7)
-    extraParams: ['hideTenant'],
+    // page's tenant field (genesys-api.md §2 A1, §7). `scope` is a standard parameter: its entry
+    // applies the scope rules of oauth/scopes.ts (default scope, API scopes, invalid_scope).
+    extraParams: { hideTenant: null, scope: authorizationScope },
     ttl: {
       AccessToken: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
       ClientCredentials: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
@@ -213,6 +215,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
   installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
+  installScopePolicy(provider);
 
   const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
