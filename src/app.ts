@@ -69,6 +69,7 @@ import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
+import { renderOAuthError } from './http/oauth-error-pages.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
 import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
@@ -206,6 +207,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     refreshGraceSeconds: config.refreshReuseGraceSeconds,
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
     logoutPages,
+    errorPage: renderOAuthError,
     guard,
   };
 

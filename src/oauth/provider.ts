@@ -75,6 +75,12 @@ export interface ProviderDeps {
     postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> | void;
   };
   /**
+   * oidc-provider's `renderError`: answers an error that cannot be redirected to the client
+   * (unknown client, unregistered redirect URI) for a person in a browser; RFC 6749 error JSON
+   * when absent.
+   */
+  errorPage?: (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error) => Promise<void> | void;
+  /**
    * Browser origins allowed on token/introspection/revocation (clientBasedCORS, oauth/cors.ts);
    * without it every cross-origin request carrying `Origin` is refused.
    */
@@ -205,7 +211,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       // every published key's algorithm, or oidc-provider refuses the key
       idTokenSigningAlgValues: [...new Set([deps.signingAlg ?? 'ES256', ...deps.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a)])] as 'ES256'[],
     },
-    renderError: async (ctx, out) => {
+    // errors that cannot go back to the client: ccauth's HTML page for browsers (http/oauth-error-pages.ts)
+    renderError: async (ctx, out, error) => {
+      if (deps.errorPage) return deps.errorPage(ctx, out as { error: string; error_description?: string }, error);
       ctx.type = 'json';
       ctx.body = out;
     },
