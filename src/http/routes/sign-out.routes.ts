@@ -25,6 +25,7 @@ import type { SignOutService } from '../../services/sign-out.service.ts';
 import { ok } from '../envelope.ts';
 import { envelopeErrors } from '../middleware/error-handler.ts';
 import { parseBearer } from '../middleware/credentials.ts';
+import { refusedTokenForm } from '../token-refusals.ts';
 import { REALM } from '../middleware/admin-auth.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
 
@@ -46,11 +47,15 @@ function globalParam(ctx: Context): boolean {
   throw new AppError('invalid_parameter', "parameter 'global' must be true or false");
 }
 
+/**
+ * 401 with the Bearer challenge. Without a usable token the message says what was refused when a
+ * token came in a form these routes refuse (query string, another scheme; http/token-refusals.ts).
+ */
 function unauthorized(ctx: Context, tokenSent: boolean): void {
   ctx.status = 401;
   ctx.set('WWW-Authenticate', tokenSent ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"`);
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { status: { code: 20, message: tokenSent ? 'the access token is invalid, expired or revoked' : 'a Bearer access token is required' } };
+  ctx.body = { status: { code: 20, message: tokenSent ? 'the access token is invalid, expired or revoked' : (refusedTokenForm(ctx) ?? 'a Bearer access token is required') } };
 }
 
 /**
@@ -106,7 +111,7 @@ export function createSignOutRouter(deps: SignOutDeps): Router {
     const redirectUri = typeof ctx.query.redirectUri === 'string' ? ctx.query.redirectUri : undefined;
     const header = ctx.get('authorization');
     const token = parseBearer(header);
-    if (header && !token) return unauthorized(ctx, false);
+    if ((header || ctx.query.access_token !== undefined) && !token) return unauthorized(ctx, false);
     const resolved = token ? await deps.lookupToken(token) : undefined;
     if (token && !resolved) return unauthorized(ctx, true);
 
