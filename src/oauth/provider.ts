@@ -29,6 +29,7 @@ import type { Sealer } from './grants/refresh-token.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
 import { authorizationScope, installScopePolicy } from './scopes.ts';
+import { clearerErrorTexts } from './error-texts.ts';
 import { installRedirectUriRules } from './redirect-uris.ts';
 import type { CorsPolicy } from '../services/cors.service.ts';
 import type { CredentialGuard } from '../services/rate-limit.service.ts';
@@ -241,6 +242,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   );
 
   provider.use(genesysTokenResponse);
+  provider.use(clearerErrorTexts);
   return provider;
 }
 
