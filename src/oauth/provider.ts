@@ -21,11 +21,12 @@ import { installClientSecretVerifier } from './client-auth.ts';
 import type { SecretVerifier } from './client-auth.ts';
 import { DECLARED_SCOPES, EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import type { CcauthClientExtras } from './client-metadata.ts';
-import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
-import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
+import { createPasswordGrantHandler, PASSWORD_GRANT_DUPES, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
+import { CLIENT_CREDENTIALS_DUPES, CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
 import { REFRESH_TOKEN_PARAMETERS, createRefreshTokenHandler } from './grants/refresh-token.ts';
 import { authorizationCodeParameters, createAuthorizationCodeHandler } from './grants/authorization-code.ts';
 import type { Sealer } from './grants/refresh-token.ts';
+import { assertRequestedResource } from './jwt-access-tokens.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
 import { authorizationScope, installScopePolicy } from './scopes.ts';
@@ -228,8 +229,14 @@ export function createProvider(deps: ProviderDeps): Provider {
 
   const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
-  provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS);
-  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard), PASSWORD_GRANT_PARAMETERS);
+  // `resource` (RFC 8707) is read by every grant: the API resource for jwt clients, invalid_target otherwise
+  provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS, CLIENT_CREDENTIALS_DUPES);
+  provider.registerGrantType(
+    'password',
+    createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard),
+    PASSWORD_GRANT_PARAMETERS,
+    PASSWORD_GRANT_DUPES,
+  );
   provider.registerGrantType(
     'refresh_token',
     createRefreshTokenHandler(provider, {
@@ -237,8 +244,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       prefetch: (model, id) => Adapter.prefetch(model, id),
       sealer: deps.graceSealer,
       options: { graceSeconds: deps.refreshGraceSeconds ?? 10 },
+      checkResource: (ctx) => assertRequestedResource(deps.jwtAccessTokens, ctx.oidc.client!, (ctx.oidc.params as { resource?: unknown }).resource),
     }),
-    REFRESH_TOKEN_PARAMETERS,
+    codeParameters.dupes ? [...REFRESH_TOKEN_PARAMETERS, 'resource'] : REFRESH_TOKEN_PARAMETERS,
+    codeParameters.dupes,
   );
 
   provider.use(genesysTokenResponse);

@@ -6,15 +6,20 @@
  *
  * Client authentication and the grant-type check have already run. Issues an opaque
  * ClientCredentials token (no refresh token), stored by digest like every other token.
- * Errors: `invalid_scope` for a scope outside a restricted client's list.
+ * Errors: `invalid_scope` for a scope outside a restricted client's list; `invalid_target` for a
+ * `resource` other than the API resource of a jwt-format client (RFC 8707 §2).
  */
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { CcauthClientExtras } from '../client-metadata.ts';
 import { resolveGrantedScope } from '../scopes.ts';
+import { assertRequestedResource } from '../jwt-access-tokens.ts';
 import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
 
-export const CLIENT_CREDENTIALS_PARAMETERS = ['scope'];
+/** Token-request parameters; `resource` may repeat (RFC 8707 §2). */
+export const CLIENT_CREDENTIALS_PARAMETERS = ['scope', 'resource'];
+/** Parameters that may repeat. */
+export const CLIENT_CREDENTIALS_DUPES = ['resource'];
 
 /**
  * Creates the handler bound to `provider`. With `jwt`, a jwt-format client gets an RFC 9068 JWT
@@ -23,7 +28,9 @@ export const CLIENT_CREDENTIALS_PARAMETERS = ['scope'];
 export function createClientCredentialsHandler(provider: Provider, jwt?: JwtAccessTokens) {
   return async function clientCredentialsGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const client = ctx.oidc.client!;
-    const scope = resolveGrantedScope(client as unknown as CcauthClientExtras, (ctx.oidc.params as { scope?: string }).scope);
+    const params = ctx.oidc.params as { scope?: string; resource?: unknown };
+    assertRequestedResource(jwt, client, params.resource);
+    const scope = resolveGrantedScope(client as unknown as CcauthClientExtras, params.scope);
     const token = new provider.ClientCredentials({ client, scope });
     jwt?.attach(provider, token, client, scope);
     ctx.oidc.entity('ClientCredentials', token);
