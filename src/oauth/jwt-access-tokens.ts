@@ -53,7 +53,8 @@ export interface JwtAccessTokens {
   /**
    * Resource server description for a jwt client (oidc-provider `ResourceServer` shape).
    * @param scopes the scopes in play for this request; a `*` client's resource server admits them,
-   *   a restricted client's admits its own scope list. The grant still bounds what is issued.
+   *   a restricted client's admits its own scope list; both admit `openid` and `offline_access`, so
+   *   the token's `scope` is what was granted (RFC 9068 §2.2.3). The grant still bounds what is issued.
    */
   info(client: Client, scopes: Iterable<string>): ResourceServer;
   /**
