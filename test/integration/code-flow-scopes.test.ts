@@ -136,6 +136,15 @@ describe('the default scope and API scopes in the code flow (RFC 6749 §3.3)', (
     const info = await introspect(body.access_token);
     expect(info.active).toBe(true);
     expect(sorted(info.scope)).toEqual(['chat.read', 'openid']);
+    // and a refresh keeps them
+    const refreshed = await t.request
+      .post('/auth/v3/oauth/token')
+      .set('Authorization', basic(internalStar.clientId, internalStar.secret))
+      .type('form')
+      .send({ grant_type: 'refresh_token', refresh_token: body.refresh_token! });
+    expect(refreshed.status, refreshed.text).toBe(200);
+    expect(sorted(refreshed.body.scope)).toEqual(['chat.read', 'openid']);
+    expect(sorted((await introspect(refreshed.body.access_token)).scope)).toEqual(['chat.read', 'openid']);
   });
 
   it('grants API scopes asked alone (no access_denied after a correct sign-in)', async () => {
