@@ -10,6 +10,9 @@ import type { KoaContextWithOIDC, errors } from 'oidc-provider';
 import { newCspNonce, setPageSecurityHeaders } from './middleware/security-headers.ts';
 import { oauthErrorPage } from './views/oauth-error.view.ts';
 
+/** oidc-provider routes whose errors are about signing in (the authorization endpoint and its resume). */
+const SIGN_IN_ROUTES = new Set(['authorization', 'resume']);
+
 /** The error body oidc-provider hands to `renderError` (`error`, `error_description`, `state`, `iss`). */
 export interface ErrorOut {
   error: string;
@@ -37,5 +40,6 @@ export function renderOAuthError(ctx: KoaContextWithOIDC, out: ErrorOut, _error?
     error: typeof out.error === 'string' ? out.error : 'server_error',
     description: typeof out.error_description === 'string' ? out.error_description : undefined,
     clientName: client ? client.clientName || client.clientId : undefined,
+    signIn: SIGN_IN_ROUTES.has(ctx.oidc?.route ?? ''),
   });
 }

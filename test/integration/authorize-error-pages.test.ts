@@ -80,6 +80,14 @@ describe('authorization errors shown to the person', () => {
     expect(metrics).toMatch(/^ccauth_authorization_requests_total\{outcome="error",error="invalid_redirect_uri"\} [1-9]/m);
   });
 
+  it('other oidc-provider endpoints in a browser (RP-initiated logout) get the page too, in neutral words', async () => {
+    const res = await t.request.get('/auth/v3/oauth/logout').set('Accept', 'text/html').query({ id_token_hint: 'not-a-jwt' });
+    expectErrorPage(res, 400);
+    expect(res.text).toContain('<h1>This request cannot be completed</h1>');
+    expect(res.text).not.toContain('sign-in request');
+    expect(res.text).toContain('<code>invalid_request</code>');
+  });
+
   it('still answers JSON to a caller that asks for JSON only', async () => {
     const res = await t.request.get(AUTHORIZE).set('Accept', 'application/json').query({ client_id: 'nobody', redirect_uri: REDIRECT, response_type: 'code' });
     expect(res.status).toBe(400);

@@ -16,6 +16,8 @@ export interface OAuthErrorView {
   description?: string | undefined;
   /** Display name of the client, when the request named a registered one. */
   clientName?: string | undefined;
+  /** False for endpoints other than the authorization endpoint (logout, ...): neutral wording. */
+  signIn?: boolean;
 }
 
 interface Wording {
@@ -54,12 +56,19 @@ const DEFAULT_WORDING: Wording = {
   advice: 'Tell the site that sent you, and pass on the details below.',
 };
 
-/** The wording's title for `error` (used by tests and logs). */
-export const oauthErrorTitle = (error: string): string => (WORDING[error] ?? DEFAULT_WORDING).title;
+/** Any error outside the authorization endpoint (e.g. RP-initiated logout). */
+const OTHER_WORDING: Wording = {
+  title: 'This request cannot be completed',
+  message: 'made a request that this service cannot accept.',
+  advice: 'Tell the site that sent you, and pass on the details below.',
+};
+
+const wordingOf = (v: Pick<OAuthErrorView, 'error' | 'signIn'>): Wording =>
+  v.signIn === false ? (v.error === 'server_error' ? WORDING.server_error! : OTHER_WORDING) : (WORDING[v.error] ?? DEFAULT_WORDING);
 
 /** Renders the complete page. */
 export function oauthErrorPage(v: OAuthErrorView): string {
-  const w = WORDING[v.error] ?? DEFAULT_WORDING;
+  const w = wordingOf(v);
   const who = v.clientName ? html`The application <strong>${v.clientName}</strong>` : 'The site that sent you here';
   const body = html`<p>${who} ${w.message}</p>
 ${w.advice ? html`<p>${w.advice}</p>` : ''}
