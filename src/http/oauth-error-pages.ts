@@ -6,6 +6,7 @@
  * (400, 500, ...) stays, and nothing redirects. A caller that accepts JSON but not HTML still gets
  * oidc-provider's RFC 6749 error JSON.
  */
+import type { Context } from 'koa';
 import type { KoaContextWithOIDC, errors } from 'oidc-provider';
 import { newCspNonce, setPageSecurityHeaders } from './middleware/security-headers.ts';
 import { oauthErrorPage } from './views/oauth-error.view.ts';
@@ -42,4 +43,16 @@ export function renderOAuthError(ctx: KoaContextWithOIDC, out: ErrorOut, _error?
     clientName: client ? client.clientName || client.clientId : undefined,
     signIn: SIGN_IN_ROUTES.has(ctx.oidc?.route ?? ''),
   });
+}
+
+/**
+ * Replaces an HTML error page with the "temporarily unavailable" page (RFC 6749 §4.1.2.1
+ * `temporarily_unavailable`), for a database outage (http/middleware/db-unavailable.ts); the
+ * caller sets the status and `Retry-After`.
+ */
+export function renderUnavailablePage(ctx: Context): void {
+  const nonce = newCspNonce();
+  setPageSecurityHeaders(ctx, { nonce });
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = oauthErrorPage({ nonce, error: 'temporarily_unavailable' });
 }
