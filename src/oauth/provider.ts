@@ -227,7 +227,8 @@ export function createProvider(deps: ProviderDeps): Provider {
   installRedirectUriRules(provider.Client);
   installScopePolicy(provider);
 
-  const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
+  const resourceIndicators = configuration.features?.resourceIndicators?.enabled === true;
+  const codeParameters = authorizationCodeParameters(resourceIndicators);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
   // `resource` (RFC 8707) is read by every grant: the API resource for jwt clients, invalid_target otherwise
   provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS, CLIENT_CREDENTIALS_DUPES);
@@ -246,8 +247,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       options: { graceSeconds: deps.refreshGraceSeconds ?? 10 },
       checkResource: (ctx) => assertRequestedResource(deps.jwtAccessTokens, ctx.oidc.client!, (ctx.oidc.params as { resource?: unknown }).resource),
     }),
-    codeParameters.dupes ? [...REFRESH_TOKEN_PARAMETERS, 'resource'] : REFRESH_TOKEN_PARAMETERS,
-    codeParameters.dupes,
+    resourceIndicators ? [...REFRESH_TOKEN_PARAMETERS, 'resource'] : REFRESH_TOKEN_PARAMETERS,
+    resourceIndicators ? ['resource'] : undefined,
   );
 
   provider.use(genesysTokenResponse);
