@@ -80,6 +80,7 @@ import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
+import { renderOAuthError } from './http/oauth-error-pages.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
 import { createForcedPasswordChangeRouter } from './http/routes/forced-password-change.routes.ts';
@@ -218,6 +219,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     refreshGraceSeconds: config.refreshReuseGraceSeconds,
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
     logoutPages,
+    errorPage: renderOAuthError,
     guard,
   };
 
@@ -243,6 +245,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       if (!noteProviderServerError(ctx, err)) (ctx as Context).log?.error({ err }, 'oidc-provider server error');
     });
     provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
+    // authorization endpoint errors (redirected to the client or shown as a page), as token errors are
+    provider.on('authorization.error', (ctx, err) =>
+      (ctx as Context).log?.info(
+        { event: 'authorization_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail, client_id: ctx.oidc?.client?.clientId },
+        'authorization request refused',
+      ),
+    );
     observeProvider(provider, metrics);
     observeTokenReplays(provider, securityEvents);
     return provider;

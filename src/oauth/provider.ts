@@ -20,15 +20,18 @@ import type { ClientSource } from './adapter.ts';
 import { createFindAccount } from './accounts.ts';
 import { installClientSecretVerifier } from './client-auth.ts';
 import type { SecretVerifier } from './client-auth.ts';
-import { EXTRA_CLIENT_METADATA } from './client-metadata.ts';
+import { DECLARED_SCOPES, EXTRA_CLIENT_METADATA } from './client-metadata.ts';
 import type { CcauthClientExtras } from './client-metadata.ts';
-import { createPasswordGrantHandler, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
-import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
+import { createPasswordGrantHandler, PASSWORD_GRANT_DUPES, PASSWORD_GRANT_PARAMETERS } from './grants/password.ts';
+import { CLIENT_CREDENTIALS_DUPES, CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from './grants/client-credentials.ts';
 import { REFRESH_TOKEN_PARAMETERS, createRefreshTokenHandler } from './grants/refresh-token.ts';
 import { authorizationCodeParameters, createAuthorizationCodeHandler } from './grants/authorization-code.ts';
 import type { Sealer } from './grants/refresh-token.ts';
+import { assertRequestedResource } from './jwt-access-tokens.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
+import { authorizationScope, installScopePolicy } from './scopes.ts';
+import { clearerErrorTexts } from './error-texts.ts';
 import { installRedirectUriRules } from './redirect-uris.ts';
 import type { CorsPolicy } from '../services/cors.service.ts';
 import type { CredentialGuard } from '../services/rate-limit.service.ts';
@@ -78,6 +81,12 @@ export interface ProviderDeps {
     postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> | void;
   };
   /**
+   * oidc-provider's `renderError`: answers an error that cannot be redirected to the client
+   * (unknown client, unregistered redirect URI) for a person in a browser; RFC 6749 error JSON
+   * when absent.
+   */
+  errorPage?: (ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error) => Promise<void> | void;
+  /**
    * Browser origins allowed on token/introspection/revocation (clientBasedCORS, oauth/cors.ts);
    * without it every cross-origin request carrying `Origin` is refused.
    */
@@ -116,7 +125,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       registration: `${OAUTH_PREFIX}/register`,
       challenge: `${OAUTH_PREFIX}/challenge`,
     },
-    scopes: ['openid', 'offline_access', '*'],
+    scopes: [...DECLARED_SCOPES],
     claims: {
       openid: ['sub'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username'],
@@ -180,8 +189,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       url: (_ctx, interaction) => `/auth/v3/interaction/${interaction.uid}`,
     },
     // Genesys authorize parameter kept with the interaction: `hideTenant=true` hides the login
-    // page's tenant field (genesys-api.md §2 A1, §7)
-    extraParams: ['hideTenant'],
+    // page's tenant field (genesys-api.md §2 A1, §7). `scope` is a standard parameter: its entry
+    // applies the scope rules of oauth/scopes.ts (default scope, API scopes, invalid_scope).
+    extraParams: { hideTenant: null, scope: authorizationScope },
     ttl: {
       AccessToken: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
       ClientCredentials: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
@@ -208,7 +218,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       // every published key's algorithm, or oidc-provider refuses the key
       idTokenSigningAlgValues: [...new Set([deps.signingAlg ?? 'ES256', ...deps.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a)])] as 'ES256'[],
     },
-    renderError: async (ctx, out) => {
+    // errors that cannot go back to the client: ccauth's HTML page for browsers (http/oauth-error-pages.ts)
+    renderError: async (ctx, out, error) => {
+      if (deps.errorPage) return deps.errorPage(ctx, out as { error: string; error_description?: string }, error);
       ctx.type = 'json';
       ctx.body = out;
     },
@@ -219,11 +231,19 @@ export function createProvider(deps: ProviderDeps): Provider {
   installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
   installReplayDetection(provider, createProofReplayCheck(createOidcPayloadsRepository(deps.knex)));
+  installScopePolicy(provider);
 
-  const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
+  const resourceIndicators = configuration.features?.resourceIndicators?.enabled === true;
+  const codeParameters = authorizationCodeParameters(resourceIndicators);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
-  provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS);
-  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard), PASSWORD_GRANT_PARAMETERS);
+  // `resource` (RFC 8707) is read by every grant: the API resource for jwt clients, invalid_target otherwise
+  provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS, CLIENT_CREDENTIALS_DUPES);
+  provider.registerGrantType(
+    'password',
+    createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard),
+    PASSWORD_GRANT_PARAMETERS,
+    PASSWORD_GRANT_DUPES,
+  );
   provider.registerGrantType(
     'refresh_token',
     createRefreshTokenHandler(provider, {
@@ -231,11 +251,14 @@ export function createProvider(deps: ProviderDeps): Provider {
       prefetch: (model, id) => Adapter.prefetch(model, id),
       sealer: deps.graceSealer,
       options: { graceSeconds: deps.refreshGraceSeconds ?? 10 },
+      checkResource: (ctx) => assertRequestedResource(deps.jwtAccessTokens, ctx.oidc.client!, (ctx.oidc.params as { resource?: unknown }).resource),
     }),
-    REFRESH_TOKEN_PARAMETERS,
+    resourceIndicators ? [...REFRESH_TOKEN_PARAMETERS, 'resource'] : REFRESH_TOKEN_PARAMETERS,
+    resourceIndicators ? ['resource'] : undefined,
   );
 
   provider.use(genesysTokenResponse);
+  provider.use(clearerErrorTexts);
   return provider;
 }
 
