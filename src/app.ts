@@ -207,6 +207,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
     logoutPages,
     guard,
+    jwtBearerMaxLifetimeSeconds: config.jwtBearerMaxLifetimeSeconds,
+    allowInsecureJwksUri: config.nodeEnv !== 'production',
   };
 
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).

@@ -26,6 +26,10 @@ import { CLIENT_CREDENTIALS_PARAMETERS, createClientCredentialsHandler } from '.
 import { REFRESH_TOKEN_PARAMETERS, createRefreshTokenHandler } from './grants/refresh-token.ts';
 import { authorizationCodeParameters, createAuthorizationCodeHandler } from './grants/authorization-code.ts';
 import type { Sealer } from './grants/refresh-token.ts';
+import { JWT_BEARER_GRANT_TYPE, JWT_BEARER_PARAMETERS, createJwtBearerHandler } from './grants/jwt-bearer.ts';
+import { ASSERTION_ALGS, installAssertionReplayDetection } from './assertions.ts';
+import type { UsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
+import { createUsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
 import { installRedirectUriRules } from './redirect-uris.ts';
@@ -83,7 +87,23 @@ export interface ProviderDeps {
    * services/rate-limit.service.ts); none when absent.
    */
   guard?: CredentialGuard;
+  /**
+   * Longest lifetime of a jwt-bearer grant assertion, seconds (JWT_BEARER_MAX_LIFETIME_SECONDS;
+   * default 300).
+   */
+  jwtBearerMaxLifetimeSeconds?: number;
+  /** Single-use records of assertion `jti`s; default: the `used_assertion_ids` table of `knex`. */
+  usedAssertionIds?: UsedAssertionIdsRepository;
+  /**
+   * Fetch a client's `jwks_uri` over plain http and from loopback/private addresses (tests,
+   * development). False (production): https only, and oidc-provider's SSRF guard refuses
+   * non-public addresses.
+   */
+  allowInsecureJwksUri?: boolean;
 }
+
+/** Largest client JWK Set fetched from a `jwks_uri`, bytes. oidc-provider bounds the fetch to 2.5 s. */
+export const JWKS_URI_BODY_LIMIT_BYTES = 65_536;
 
 const extras = (client: unknown) => client as CcauthClientExtras;
 
@@ -122,7 +142,20 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: {
       required: (_ctx, client) => client.clientAuthMethod === 'none' || extras(client).ccauth_pkce_required === true,
     },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    // private_key_jwt: RFC 7523 §2.2 with the client's registered public keys (no client_secret_jwt:
+    // stored secrets are argon2id hashes, design.md §3)
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    fetch: (url, init) => {
+      const target = new URL(url instanceof Request ? url.url : url);
+      if (deps.allowInsecureJwksUri) {
+        // development and tests: a JWKS served on loopback; oidc-provider's SSRF guard would refuse it
+        const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+        return fetch(target, rest);
+      }
+      if (target.protocol !== 'https:') return Promise.reject(new Error('only https URLs are fetched'));
+      return fetch(target, init);
+    },
+    fetchResponseBodyLimits: { jwks_uri: JWKS_URI_BODY_LIMIT_BYTES, sector_identifier_uri: JWKS_URI_BODY_LIMIT_BYTES },
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_METADATA],
       validator() {
@@ -199,7 +232,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     enabledJWA: {
-      clientAuthSigningAlgValues: [],
+      // asymmetric only: never none, never HS* (RFC 7523 §2.2 assertions, RFC 8725 §3.1)
+      clientAuthSigningAlgValues: [...ASSERTION_ALGS] as 'ES256'[],
       // every published key's algorithm, or oidc-provider refuses the key
       idTokenSigningAlgValues: [...new Set([deps.signingAlg ?? 'ES256', ...deps.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a)])] as 'ES256'[],
     },
@@ -213,11 +247,24 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
   installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
+  const usedAssertionIds = deps.usedAssertionIds ?? createUsedAssertionIdsRepository(deps.knex);
+  installAssertionReplayDetection(provider, usedAssertionIds);
 
   const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
   provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS);
   provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard), PASSWORD_GRANT_PARAMETERS);
+  const issuer = deps.issuer.replace(/\/+$/, '');
+  provider.registerGrantType(
+    JWT_BEARER_GRANT_TYPE,
+    createJwtBearerHandler(
+      provider,
+      deps.principals,
+      { issuer: deps.issuer, tokenEndpoint: `${issuer}${OAUTH_PREFIX}/token`, maxLifetimeSeconds: deps.jwtBearerMaxLifetimeSeconds ?? 300, used: usedAssertionIds },
+      deps.jwtAccessTokens,
+    ),
+    JWT_BEARER_PARAMETERS,
+  );
   provider.registerGrantType(
     'refresh_token',
     createRefreshTokenHandler(provider, {

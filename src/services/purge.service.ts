@@ -1,5 +1,6 @@
 /**
- * Periodic removal of expired `oidc_payloads` rows (oidc-provider never deletes; design.md §3).
+ * Periodic removal of expired `oidc_payloads` rows (oidc-provider never deletes; design.md §3) and
+ * of expired `used_assertion_ids` rows.
  * Each batch runs in its own transaction under a transaction-scoped Postgres advisory lock, so
  * only one process purges at a time and no lock outlives a crashed process.
  */
@@ -7,6 +8,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { OidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
+import { createUsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
 
 /** Advisory lock key of the purge job (any constant shared by all ccauth processes). */
 export const PURGE_LOCK_KEY = 0x63636175; // "ccau"
@@ -39,7 +41,9 @@ export function createPurgeJob(deps: {
     return deps.knex.transaction(async (trx) => {
       const res = await trx.raw('SELECT pg_try_advisory_xact_lock(?) AS locked', [PURGE_LOCK_KEY]);
       if (!(res as { rows: { locked: boolean }[] }).rows[0]?.locked) return undefined;
-      return createOidcPayloadsRepository(trx).purgeExpired(batchSize);
+      // expired token rows, and expired single-use records of JWT assertion ids (RFC 7523 §3)
+      const rows = await createOidcPayloadsRepository(trx).purgeExpired(batchSize);
+      return rows + (await createUsedAssertionIdsRepository(trx).purgeExpired(batchSize));
     });
   }
 

@@ -3,10 +3,15 @@
  * exactly Genesys's: `client_id`, `client_secret`, `clientType`, `internalClient`, `authorities`,
  * `scope`, `authorizedGrantTypes`, `redirectURIs`, `accessTokenExpirationTimeout`,
  * `refreshTokenExpirationTimeout` (seconds), plus `name`, `description`, `contactCenterIds`,
- * `pkceRequired` (boolean) and `accessTokenFormat` (`opaque` | `jwt`, RFC 9068).
+ * `pkceRequired` (boolean) and `accessTokenFormat` (`opaque` | `jwt`, RFC 9068), and ccauth's key
+ * registration (RFC 7523, RFC 7591 §2 names in camelCase): `tokenEndpointAuthMethod`
+ * (`client_secret_basic` | `client_secret_post` | `private_key_jwt` | `none`), `jwks` (a JWK Set of
+ * public keys) or `jwksUri` (null clears either), and `requirePushedAuthorizationRequests`
+ * (RFC 9126 §6).
  */
 import { z } from 'zod';
-import { CLIENT_GRANT_TYPES } from '../../domain/client.ts';
+import { CLIENT_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../../domain/client.ts';
+import { clientJwksProblem, jwksUriProblem } from '../../domain/client-keys.ts';
 import { redirectUriProblem } from '../../domain/redirect-uri.ts';
 import { isStorableText } from '../../domain/text.ts';
 import { fields } from '../validate.ts';
@@ -47,6 +52,17 @@ const common = {
   contactCenterIds: z.array(fields.uuid).max(1000),
   pkceRequired: z.boolean(),
   accessTokenFormat: z.enum(['opaque', 'jwt'], { error: 'must be opaque or jwt' }),
+  tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS, { error: `must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}` }),
+  jwks: z.unknown().superRefine((v, ctx) => {
+    const problem = clientJwksProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  // the deployment's https policy is applied again by the clients service
+  jwksUri: z.unknown().superRefine((v, ctx) => {
+    const problem = jwksUriProblem(v, { allowPlainHttp: true });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  requirePushedAuthorizationRequests: z.boolean(),
   client_secret: z
     .string({ error: 'must be a string' })
     .max(512)
@@ -70,6 +86,10 @@ export const createClientBody = z.object({
     contactCenterIds: common.contactCenterIds.default([]),
     pkceRequired: common.pkceRequired.default(false),
     accessTokenFormat: common.accessTokenFormat.default('opaque'),
+    tokenEndpointAuthMethod: common.tokenEndpointAuthMethod.optional(),
+    jwks: common.jwks.optional(),
+    jwksUri: common.jwksUri.optional(),
+    requirePushedAuthorizationRequests: common.requirePushedAuthorizationRequests.default(false),
   }),
 });
 
@@ -90,5 +110,9 @@ export const updateClientBody = z.object({
     contactCenterIds: common.contactCenterIds.optional(),
     pkceRequired: common.pkceRequired.optional(),
     accessTokenFormat: common.accessTokenFormat.optional(),
+    tokenEndpointAuthMethod: common.tokenEndpointAuthMethod.optional(),
+    jwks: common.jwks.nullable().optional(),
+    jwksUri: common.jwksUri.nullable().optional(),
+    requirePushedAuthorizationRequests: common.requirePushedAuthorizationRequests.optional(),
   }),
 });
