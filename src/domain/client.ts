@@ -23,6 +23,7 @@ export const SERVED_GRANT_TYPES: ReadonlySet<string> = new Set([
   'refresh_token',
   'password',
   'urn:ietf:params:oauth:grant-type:jwt-bearer',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
 ]);
 
 /** RFC 7523 §2.1 grant type. */

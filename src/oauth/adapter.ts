@@ -8,6 +8,8 @@
  *   concurrent request) it throws `InvalidGrant`, so a code or refresh token redeemed concurrently
  *   yields exactly one token set.
  * - `Client` is served read-only from the `clients` table through {@link ClientSource}.
+ * - Destroying a Grant also destroys its child grants (token exchange for another client:
+ *   repositories/grant-links.repository.ts).
  */
 import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -16,6 +18,7 @@ import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repo
 import { createPayloadReader } from '../repositories/payload-reader.ts';
 import { createPayloadWriter } from '../repositories/payload-writer.ts';
 import { createPayloadUpdater } from '../repositories/payload-updater.ts';
+import { createGrantLinksRepository } from '../repositories/grant-links.repository.ts';
 import type { PayloadUpdater } from '../repositories/payload-updater.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
 import { digestToken } from '../security/tokens.ts';
@@ -56,6 +59,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
   const writer = createPayloadWriter(knex);
   const reader = createPayloadReader(knex);
   const updater = opts.updater ?? createPayloadUpdater(knex);
+  const grantLinks = createGrantLinksRepository(knex);
 
   return class PostgresAdapter implements Adapter {
     /**
@@ -133,7 +137,12 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     }
 
     async destroy(id: string): Promise<void> {
-      if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
+      if (this.model === 'Grant') {
+        prefetchedGrants.forget(currentRequest());
+        // grants made by token exchange for other clients die with the grant they came from (RFC 8693)
+        await Promise.all([repo.destroy(this.model, digestToken(id)), grantLinks.deleteChildren(id)]);
+        return;
+      }
       await repo.destroy(this.model, digestToken(id));
     }
 

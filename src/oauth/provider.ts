@@ -28,6 +28,8 @@ import { authorizationCodeParameters, createAuthorizationCodeHandler } from './g
 import type { Sealer } from './grants/refresh-token.ts';
 import { JWT_BEARER_GRANT_TYPE, JWT_BEARER_PARAMETERS, createJwtBearerHandler } from './grants/jwt-bearer.ts';
 import { ASSERTION_ALGS, installAssertionReplayDetection } from './assertions.ts';
+import { TOKEN_EXCHANGE_DUPES, TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_EXCHANGE_PARAMETERS, createTokenExchangeHandler } from './grants/token-exchange.ts';
+import { createGrantLinksRepository } from '../repositories/grant-links.repository.ts';
 import type { UsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
 import { createUsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
@@ -192,6 +194,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       // enabled only with JWT access tokens; opaque clients never get a resource (jwt-access-tokens.ts)
       resourceIndicators: deps.jwtAccessTokens?.resourceIndicators ?? { enabled: false },
     },
+    // claims a grant handler put on the token itself (token exchange's `act`, RFC 8693 §4.1) are
+    // kept: oidc-provider otherwise replaces `extra` with this hook's answer when it saves the token
+    extraTokenClaims: (_ctx, token) => (token as { extra?: Record<string, unknown> }).extra,
     rotateRefreshToken: true,
     // Revoking any token destroys its grant, not only its tokens (oidc-provider keeps the grant when an
     // access token is revoked). Tokens are looked up through their grant (introspection, userinfo,
@@ -264,6 +269,12 @@ export function createProvider(deps: ProviderDeps): Provider {
       deps.jwtAccessTokens,
     ),
     JWT_BEARER_PARAMETERS,
+  );
+  provider.registerGrantType(
+    TOKEN_EXCHANGE_GRANT_TYPE,
+    createTokenExchangeHandler(provider, deps.principals, { issuer: deps.issuer, grantLinks: createGrantLinksRepository(deps.knex) }, deps.jwtAccessTokens),
+    TOKEN_EXCHANGE_PARAMETERS,
+    TOKEN_EXCHANGE_DUPES,
   );
   provider.registerGrantType(
     'refresh_token',
