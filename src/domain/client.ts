@@ -24,6 +24,7 @@ export const SERVED_GRANT_TYPES: ReadonlySet<string> = new Set([
   'password',
   'urn:ietf:params:oauth:grant-type:jwt-bearer',
   'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:ietf:params:oauth:grant-type:device_code',
 ]);
 
 /** RFC 7523 §2.1 grant type. */

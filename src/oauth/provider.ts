@@ -11,7 +11,7 @@
  * type the client lacks answers `unauthorized_client` (RFC 6749 §5.2).
  */
 import Provider, { errors } from 'oidc-provider';
-import type { Configuration, KoaContextWithOIDC, JWK } from 'oidc-provider';
+import type { Client, Configuration, KoaContextWithOIDC, JWK } from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { PrincipalsService } from '../services/principals.service.ts';
 import { createAdapterClass } from './adapter.ts';
@@ -69,6 +69,8 @@ export interface ProviderDeps {
   refreshGraceSeconds?: number;
   /** Seals the successor response kept during the grace window. */
   graceSealer: Sealer;
+  /** Seals the device code kept with its user code (RFC 8628; oauth/adapter.ts); the device flow needs it. */
+  idSealer?: Sealer;
   /** Seconds a session's interaction may take. */
   interactionTtlSeconds?: number;
   /**
@@ -102,6 +104,15 @@ export interface ProviderDeps {
    * non-public addresses.
    */
   allowInsecureJwksUri?: boolean;
+  /**
+   * Pages of the device authorization grant (RFC 8628 §3.3: code entry, confirmation, success);
+   * without them the device flow is off (and not advertised).
+   */
+  deviceFlowPages?: {
+    userCodeInputSource(ctx: KoaContextWithOIDC, form: string, out?: unknown, err?: Error): Promise<void> | void;
+    userCodeConfirmSource(ctx: KoaContextWithOIDC, form: string, client: Client, deviceInfo: unknown, userCode: string): Promise<void> | void;
+    successSource(ctx: KoaContextWithOIDC): Promise<void> | void;
+  };
 }
 
 /** Largest client JWK Set fetched from a `jwks_uri`, bytes. oidc-provider bounds the fetch to 2.5 s. */
@@ -113,7 +124,7 @@ const extras = (client: unknown) => client as CcauthClientExtras;
 export function createProvider(deps: ProviderDeps): Provider {
   // consume and the refresh grace window's successor: batched single-row updates, shared by both users
   const updater = createPayloadUpdater(deps.knex);
-  const Adapter = createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10, updater });
+  const Adapter = createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10, updater, idSealer: deps.idSealer });
   const configuration: Configuration = {
     adapter: Adapter,
     findAccount: createFindAccount(deps.principals),
@@ -128,7 +139,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       end_session: `${OAUTH_PREFIX}/logout`,
       userinfo: '/auth/v3/openid/userinfo',
       pushed_authorization_request: `${OAUTH_PREFIX}/par`,
-      code_verification: `${OAUTH_PREFIX}/device`,
+      // the user code page a person opens (RFC 8628 §3.2 verification_uri), beside the login page
+      code_verification: '/auth/v3/device',
       device_authorization: `${OAUTH_PREFIX}/device/auth`,
       backchannel_authentication: `${OAUTH_PREFIX}/backchannel`,
       registration: `${OAUTH_PREFIX}/register`,
@@ -183,7 +195,22 @@ export function createProvider(deps: ProviderDeps): Provider {
         },
       },
       userinfo: { enabled: false },
-      pushedAuthorizationRequests: { enabled: false },
+      // RFC 9126: on, per client `require_pushed_authorization_requests` (ops API
+      // `requirePushedAuthorizationRequests`); the pushed request is kept by the adapter like any
+      // other payload, and only registered redirect URIs are accepted
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
+      // RFC 8628: on when ccauth's pages are given; user codes of 8 base-20 letters (~34.6 bits,
+      // RFC 8628 §6.1) with the user code page locked after repeated wrong codes
+      deviceFlow: deps.deviceFlowPages && deps.idSealer
+        ? {
+            enabled: true,
+            charset: 'base-20',
+            mask: '****-****',
+            userCodeInputSource: deps.deviceFlowPages.userCodeInputSource,
+            userCodeConfirmSource: deps.deviceFlowPages.userCodeConfirmSource,
+            successSource: deps.deviceFlowPages.successSource,
+          }
+        : { enabled: false },
       registration: { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
