@@ -248,6 +248,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       ClientCredentials: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
       RefreshToken: (_ctx, _token, client) => extras(client).ccauth_refresh_token_ttl ?? 86_400,
       AuthorizationCode: 60,
+      // RFC 8628 §3.2 device code / user code lifetime (a PAR request_uri lives 60 s, fixed by oidc-provider)
+      DeviceCode: 600,
       IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: deps.interactionTtlSeconds ?? 600,
       Session: 86_400,
