@@ -94,6 +94,10 @@ describe('token exchange (RFC 8693)', () => {
     const jwks = (await t.request.get('/auth/v3/oauth/jwks')).body;
     const { payload } = await jwtVerify(asJwt.body.access_token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: `${ISSUER}/api`, typ: 'at+jwt' });
     expect(payload).toMatchObject({ sub: `user:${agentId}`, client_id: 'backend', act: { sub: 'backend', client_id: 'backend' } });
+    // a ccauth JWT access token is a subject token too; its act carries over
+    const fromJwt = await exchange(backend, { subject_token: asJwt.body.access_token, subject_token_type: AT });
+    expect(fromJwt.status).toBe(200);
+    expect((await introspect(fromJwt.body.access_token)).act).toEqual({ sub: 'backend', client_id: 'backend' });
 
     // a chain: the exchanged token exchanged again with a user actor nests the earlier act
     const chained = await exchange(desktop, { subject_token: res.body.access_token, subject_token_type: AT, actor_token: subject.access_token, actor_token_type: AT });
@@ -138,15 +142,22 @@ describe('token exchange (RFC 8693)', () => {
     expectError(await exchange(backend, { subject_token: forged, subject_token_type: AT }), 'invalid_grant');
   });
 
-  it('accepts an ID token ccauth issued to this client, and no other client\'s', async () => {
+  it('accepts an ID token ccauth issued to this client while the user holds a grant with it, and no other client\'s', async () => {
     const keystore = instance(t.ccauth.provider).keystore as { selectForSign(o: object): Array<{ kid: string }>; getKeyObject(k: unknown): CryptoKey };
     const [key] = keystore.selectForSign({ alg: 'ES256' });
     const idToken = (aud: string) =>
       new SignJWT({ sub: `user:${agentId}`, aud, iss: ISSUER, jti: randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: key!.kid }).setIssuedAt().setExpirationTime('1h').sign(keystore.getKeyObject(key));
-    const own = await exchange(backend, { subject_token: await idToken('backend'), subject_token_type: ID });
+    const rp = await createClient(t, { client_id: 'relying-party', internalClient: false, authorities: [], redirectURIs: [], authorizedGrantTypes: ['password'] });
+    // no grant of the user with this client yet: an ID token alone is not enough
+    expectError(await exchange(rp, { subject_token: await idToken('relying-party'), subject_token_type: ID }), 'invalid_grant', 'subject_token was revoked (no live grant of its user with its client)');
+    const session = await login(rp);
+    const own = await exchange(rp, { subject_token: await idToken('relying-party'), subject_token_type: ID });
     expect(own.status).toBe(200);
     expect((await introspect(own.body.access_token)).sub).toBe(`user:${agentId}`);
-    expectError(await exchange(backend, { subject_token: await idToken('desktop'), subject_token_type: ID }), 'invalid_grant', 'subject_token is an ID token issued to another client');
+    expectError(await exchange(rp, { subject_token: await idToken('desktop'), subject_token_type: ID }), 'invalid_grant', 'subject_token is an ID token issued to another client');
+    // after sign-out the same ID token no longer exchanges
+    expect((await t.request.post('/auth/v3/sign-out?global=false').set('Authorization', `Bearer ${session.access_token}`)).status).toBe(200);
+    expectError(await exchange(rp, { subject_token: await idToken('relying-party'), subject_token_type: ID }), 'invalid_grant', 'subject_token was revoked (no live grant of its user with its client)');
   });
 
   it('kills the exchanged token with the subject token\'s grant: sign-out, revocation, refresh-token reuse', async () => {

@@ -7,7 +7,8 @@
  * - `subject_token` + `subject_token_type`: `urn:ietf:params:oauth:token-type:access_token` (an
  *   opaque ccauth access token, or an RFC 9068 JWT access token ccauth signed) or
  *   `urn:ietf:params:oauth:token-type:id_token` (an ID token ccauth signed for this very client).
- *   The token must be live and stand for an enabled user; a client bound to contact centers may
+ *   The token must be live (a signed token, which names no grant: its user must still hold a live
+ *   grant with its client) and stand for an enabled user; a client bound to contact centers may
  *   exchange only their users' tokens; a token of the ops principal only by the client it was
  *   issued to; a sender-constrained (DPoP / mTLS-bound) token is refused.
  * - `actor_token` + `actor_token_type` (same types; a client-credentials token names the client):
@@ -111,6 +112,19 @@ export function createTokenExchangeHandler(provider: Provider, principals: Princ
       return { accountId, clientId: at.clientId as string, scope: at.scope ?? '', grantId, exp: at.exp as number, act: extra?.act };
     }
     if (type === TOKEN_TYPES.accessToken || type === TOKEN_TYPES.idToken) {
+      const live = await resolveSignedToken(client, token, type, what, now);
+      // a signed token names no grant: the user must still hold one with its client (sign-out, revocation)
+      if (live.accountId && !(await opts.grantLinks.hasLiveGrant(live.accountId, live.clientId))) {
+        throw invalidGrant(`${what} was revoked (no live grant of its user with its client)`);
+      }
+      return live;
+    }
+    throw new errors.InvalidRequest(`unsupported ${what}_type: use ${TOKEN_TYPES.accessToken} or ${TOKEN_TYPES.idToken}`);
+  }
+
+  /** Verifies a JWT access token or ID token ccauth signed; @throws invalid_grant. */
+  async function resolveSignedToken(client: Client, token: string, type: string, what: string, now: number): Promise<PresentedToken> {
+    {
       let payload: Record<string, unknown>;
       let header: Record<string, unknown>;
       try {
@@ -135,7 +149,6 @@ export function createTokenExchangeHandler(provider: Provider, principals: Princ
       if (!auds.includes(client.clientId)) throw invalidGrant(`${what} is an ID token issued to another client`);
       return { accountId: payload.sub, clientId: client.clientId, scope: '', grantId: undefined, exp: payload.exp, act: undefined };
     }
-    throw new errors.InvalidRequest(`unsupported ${what}_type: use ${TOKEN_TYPES.accessToken} or ${TOKEN_TYPES.idToken}`);
   }
 
   return async function tokenExchangeGrant(ctx: KoaContextWithOIDC): Promise<void> {
@@ -215,10 +228,10 @@ export function createTokenExchangeHandler(provider: Provider, principals: Princ
       grant.addOIDCScope(scope);
       if (asJwt && jwt) grant.addResourceScope(jwt.resource, scope);
       grantId = await grant.save();
-      if (subject.grantId) {
-        const linked = await opts.grantLinks.link(grantId, digestToken(grantId), subject.grantId, digestToken(subject.grantId));
-        if (!linked) throw new Error('exchanged grant could not be linked to the subject grant');
-      }
+      const linked = subject.grantId
+        ? await opts.grantLinks.link(grantId, digestToken(grantId), subject.grantId, digestToken(subject.grantId))
+        : await opts.grantLinks.markWithoutParent(digestToken(grantId));
+      if (!linked) throw new Error('exchanged grant could not be linked to the subject grant');
     }
 
     const at = new provider.AccessToken({
