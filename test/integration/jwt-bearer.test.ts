@@ -142,6 +142,8 @@ describe('jwt-bearer grant (RFC 7523 §2.1)', () => {
       const res = await grant({ assertion: jwt });
       await expectRefused(res, description);
       expect(res.text, name).not.toContain(jwt);
+      // nor in any log line (README "Audit and secrets hygiene")
+      if (jwt.length > 20) expect(t.logs().some((l) => l.includes(jwt)), name).toBe(false);
     }
   });
 

@@ -79,6 +79,8 @@ describe('token exchange (RFC 8693)', () => {
     const meta = await introspect(res.body.access_token);
     expect(meta).toMatchObject({ active: true, client_id: 'backend', sub: `user:${agentId}`, token_type: 'bearer' });
     expect(meta.act).toBeUndefined();
+    // neither token reaches a log line
+    expect(t.logs().some((l) => l.includes(subject.access_token) || l.includes(res.body.access_token))).toBe(false);
   });
 
   it('names the actor (act) in introspection and inside a JWT, with issued_token_type jwt', async () => {
