@@ -1,7 +1,7 @@
 /**
  * The JWT bearer grant (RFC 7523 §2.1, §3): `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`
  * with `assertion=<JWT>` gets a token for the user the JWT names (Genesys Workspace posts a
- * short-lived JWT from its web services; genesys-api.md §3).
+ * short-lived JWT from its web services; genesys-api.md §2 row A2 and §10).
  *
  * Client authentication and the grant-type check have already run. The assertion must be:
  * - signed with an asymmetric algorithm (no `none`, no HS*) by a trusted signer: ccauth's own
