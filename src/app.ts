@@ -71,6 +71,7 @@ import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
 import { deviceFlowPages } from './http/device-pages.ts';
 import { deviceCodeGuard } from './http/middleware/device-code-guard.ts';
+import { createFlowMetrics, observeFlows } from './observability/flow-metrics.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
 import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
@@ -224,6 +225,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     rotationDelaySeconds: config.keyRotationDelaySeconds,
     idTokenTtlSeconds: ID_TOKEN_TTL_SECONDS,
   });
+  /** Accepted PAR and device authorization requests (observability/flow-metrics.ts), across provider rebuilds. */
+  const flowMetrics = createFlowMetrics(metrics.registry);
   /** Builds a complete provider (listeners included) for a key set; called again on every key change. */
   const buildProvider = ({ jwks, signingAlg }: ProviderBuildInput): Provider => {
     const provider = createProvider({
@@ -238,6 +241,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     });
     provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
     observeProvider(provider, metrics);
+    observeFlows(provider, flowMetrics);
     observeTokenReplays(provider, securityEvents);
     return provider;
   };

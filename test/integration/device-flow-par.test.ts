@@ -105,6 +105,9 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(tokens.token_type).toBe('bearer');
     expect(tokens.access_token).toEqual(expect.any(String));
     expect(tokens.refresh_token).toEqual(expect.any(String));
+    const metrics = (await t.request.get('/metrics')).text;
+    expect(metrics).toMatch(/ccauth_authorization_flow_requests_total\{endpoint="device_authorization"\} [1-9]/);
+    expect(metrics).toMatch(/ccauth_token_requests_total\{grant_type="urn:ietf:params:oauth:grant-type:device_code",outcome="success",error="none"\} 1/);
     const info = await t.request.get('/auth/v3/userinfo').set('Authorization', `Bearer ${tokens.access_token}`);
     expect(info.status).toBe(200);
     // the device code is a credential: stored as a digest, and sealed (AES-256-GCM) beside its user code, never in clear
@@ -155,6 +158,7 @@ describe('pushed authorization requests (RFC 9126)', () => {
     });
     expect(url.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
     expect(url.searchParams.get('redirect_uri')).toBeNull();
+    expect((await t.request.get('/metrics')).text).toMatch(/ccauth_authorization_flow_requests_total\{endpoint="par"\} [1-9]/);
     const browser = newBrowser(t);
     const a = await browser.get(`${url.pathname}${url.search}`);
     expect(a.status).toBe(303);
