@@ -81,6 +81,9 @@ import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
 import { renderOAuthError } from './http/oauth-error-pages.ts';
+import { deviceFlowPages } from './http/device-pages.ts';
+import { deviceCodeGuard } from './http/middleware/device-code-guard.ts';
+import { createFlowMetrics, observeFlows } from './observability/flow-metrics.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
 import { createForcedPasswordChangeRouter } from './http/routes/forced-password-change.routes.ts';
@@ -218,9 +221,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     cors,
     refreshGraceSeconds: config.refreshReuseGraceSeconds,
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
+    idSealer: createGraceSealer(config.cookieKeys[0]!, 'ccauth device code v1'),
     logoutPages,
     errorPage: renderOAuthError,
+    deviceFlowPages,
     guard,
+    jwtBearerMaxLifetimeSeconds: config.jwtBearerMaxLifetimeSeconds,
+    allowInsecureJwksUri: config.nodeEnv !== 'production',
   };
 
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
@@ -232,6 +239,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     rotationDelaySeconds: config.keyRotationDelaySeconds,
     idTokenTtlSeconds: ID_TOKEN_TTL_SECONDS,
   });
+  /** Accepted PAR and device authorization requests (observability/flow-metrics.ts), across provider rebuilds. */
+  const flowMetrics = createFlowMetrics(metrics.registry);
   /** Builds a complete provider (listeners included) for a key set; called again on every key change. */
   const buildProvider = ({ jwks, signingAlg }: ProviderBuildInput): Provider => {
     const provider = createProvider({
@@ -253,6 +262,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       ),
     );
     observeProvider(provider, metrics);
+    observeFlows(provider, flowMetrics);
     observeTokenReplays(provider, securityEvents);
     return provider;
   };
@@ -303,6 +313,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       [`${OAUTH_PREFIX}/token`, 'POST'],
       [`${OAUTH_PREFIX}/introspect`, 'POST'],
       [`${OAUTH_PREFIX}/revoke`, 'POST'],
+      [`${OAUTH_PREFIX}/par`, 'POST'],
+      [`${OAUTH_PREFIX}/device/auth`, 'POST'],
       [USERINFO_PATH, 'GET, POST'],
       [OPENID_USERINFO_PATH, 'GET, POST'],
       [JWT_USERINFO_PATH, 'GET'],
@@ -311,7 +323,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // OAuth endpoints: control characters/NUL in parameters → 400, bodies over OAUTH_BODY_LIMIT_BYTES → 413 (RFC 6749 JSON)
   const oauthInputMiddleware = oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH, JWT_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes });
   // a (client, address) pair known to be blocked is answered 429 before the provider parses anything (issue 5)
-  const clientAuthEndpoints = new Set([`${OAUTH_PREFIX}/token`, `${OAUTH_PREFIX}/introspect`, `${OAUTH_PREFIX}/revoke`]);
+  const clientAuthEndpoints = new Set([
+    `${OAUTH_PREFIX}/token`,
+    `${OAUTH_PREFIX}/introspect`,
+    `${OAUTH_PREFIX}/revoke`,
+    `${OAUTH_PREFIX}/par`, // RFC 9126 pushed authorization requests
+    `${OAUTH_PREFIX}/device/auth`, // RFC 8628 device authorization
+  ]);
   const refuseBlockedMiddleware = refuseBlockedClients(guard, clientAuthEndpoints);
   const notFound = async (ctx: Context) => {
     ctx.status = 404;
@@ -376,6 +394,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges }).routes());
   app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
   app.use(createSignOutRouter({ getProvider, verifyAccessToken, signOut: createSignOutService({ knex }), csrf }).routes());
+  // the device user code page is oidc-provider's (deviceFlowPages); wrong codes lock the address (RFC 8628 §5.1)
+  app.use(deviceCodeGuard(guard));
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });
   app.use(attemptScope('/console')); // console sign-in failures are limited per address too

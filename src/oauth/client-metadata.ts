@@ -14,9 +14,15 @@
  * - During a secret rotation's grace period (issue 4) the previous secret's hash and its expiry
  *   (epoch ms) ride in `ccauth_previous_secret_hash` / `ccauth_previous_secret_expires_at`;
  *   client-auth.ts accepts the previous secret only while that expiry is in the future.
+ * - Registered keys (`jwks` inline or `jwks_uri`) ride as the standard metadata; they verify
+ *   `private_key_jwt` client assertions (RFC 7523 §2.2; oidc-provider's own client
+ *   authentication, which fetches and caches `jwks_uri`, refetching for an unknown `kid`) and
+ *   jwt-bearer grant assertions (RFC 7523 §2.1; grants/jwt-bearer.ts). A `private_key_jwt` client
+ *   carries no `client_secret`.
+ * - `require_pushed_authorization_requests` (RFC 9126 §6) is the standard metadata too.
  */
 import type { ClientMetadata } from 'oidc-provider';
-import { SERVED_GRANT_TYPES } from '../domain/client.ts';
+import { SERVED_GRANT_TYPES, effectiveAuthMethod } from '../domain/client.ts';
 import type { Client } from '../domain/client.ts';
 
 /** Extra client metadata properties registered with oidc-provider. */
@@ -77,12 +83,18 @@ export function toClientMetadata(c: Client, nowMs: number = Date.now()): ClientM
   const previousLive = c.clientType === 'CONFIDENTIAL' && c.previousSecretHash !== null && c.previousSecretExpiresAt !== null && c.previousSecretExpiresAt > nowMs;
   const grantTypes = c.authorizedGrantTypes.filter((g) => SERVED_GRANT_TYPES.has(g));
   const code = grantTypes.includes('authorization_code');
+  const method = effectiveAuthMethod(c);
   return {
     client_id: c.clientId,
     client_name: c.name,
-    ...(c.clientType === 'CONFIDENTIAL'
-      ? { client_secret: c.secretHash ?? undefined, token_endpoint_auth_method: 'client_secret_basic' }
-      : { token_endpoint_auth_method: 'none' }),
+    ...(method === 'none'
+      ? { token_endpoint_auth_method: 'none' }
+      : method === 'private_key_jwt'
+        ? { token_endpoint_auth_method: 'private_key_jwt' }
+        : { client_secret: c.secretHash ?? undefined, token_endpoint_auth_method: method }),
+    ...(c.jwks ? { jwks: c.jwks } : {}),
+    ...(c.jwksUri ? { jwks_uri: c.jwksUri } : {}),
+    ...(c.requirePushedAuthorizationRequests ? { require_pushed_authorization_requests: true } : {}),
     grant_types: grantTypes,
     response_types: code ? ['code'] : [],
     redirect_uris: code ? c.redirectUris : [],

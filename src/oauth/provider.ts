@@ -12,7 +12,7 @@
  * type the client lacks answers `unauthorized_client` (RFC 6749 §5.2).
  */
 import Provider, { errors } from 'oidc-provider';
-import type { Configuration, KoaContextWithOIDC, JWK } from 'oidc-provider';
+import type { Client, Configuration, KoaContextWithOIDC, JWK } from 'oidc-provider';
 import type { Knex } from 'knex';
 import type { PrincipalsService } from '../services/principals.service.ts';
 import { createAdapterClass } from './adapter.ts';
@@ -28,6 +28,12 @@ import { REFRESH_TOKEN_PARAMETERS, createRefreshTokenHandler } from './grants/re
 import { authorizationCodeParameters, createAuthorizationCodeHandler } from './grants/authorization-code.ts';
 import type { Sealer } from './grants/refresh-token.ts';
 import { assertRequestedResource } from './jwt-access-tokens.ts';
+import { JWT_BEARER_GRANT_TYPE, JWT_BEARER_PARAMETERS, createJwtBearerHandler } from './grants/jwt-bearer.ts';
+import { ASSERTION_ALGS } from './assertions.ts';
+import { TOKEN_EXCHANGE_DUPES, TOKEN_EXCHANGE_GRANT_TYPE, TOKEN_EXCHANGE_PARAMETERS, createTokenExchangeHandler } from './grants/token-exchange.ts';
+import { createGrantLinksRepository } from '../repositories/grant-links.repository.ts';
+import type { UsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
+import { createUsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
 import type { JwtAccessTokens } from './jwt-access-tokens.ts';
 import { createClientBasedCors } from './cors.ts';
 import { authorizationScope, installScopePolicy } from './scopes.ts';
@@ -70,6 +76,8 @@ export interface ProviderDeps {
   refreshGraceSeconds?: number;
   /** Seals the successor response kept during the grace window. */
   graceSealer: Sealer;
+  /** Seals the device code kept with its user code (RFC 8628; oauth/adapter.ts); the device flow needs it. */
+  idSealer?: Sealer;
   /** Seconds a session's interaction may take. */
   interactionTtlSeconds?: number;
   /**
@@ -96,7 +104,32 @@ export interface ProviderDeps {
    * services/rate-limit.service.ts); none when absent.
    */
   guard?: CredentialGuard;
+  /**
+   * Longest lifetime of a jwt-bearer grant assertion, seconds (JWT_BEARER_MAX_LIFETIME_SECONDS;
+   * default 300).
+   */
+  jwtBearerMaxLifetimeSeconds?: number;
+  /** Single-use records of assertion `jti`s; default: the `used_assertion_ids` table of `knex`. */
+  usedAssertionIds?: UsedAssertionIdsRepository;
+  /**
+   * Fetch a client's `jwks_uri` over plain http and from loopback/private addresses (tests,
+   * development). False (production): https only, and oidc-provider's SSRF guard refuses
+   * non-public addresses.
+   */
+  allowInsecureJwksUri?: boolean;
+  /**
+   * Pages of the device authorization grant (RFC 8628 §3.3: code entry, confirmation, success);
+   * without them the device flow is off (and not advertised).
+   */
+  deviceFlowPages?: {
+    userCodeInputSource(ctx: KoaContextWithOIDC, form: string, out?: unknown, err?: Error): Promise<void> | void;
+    userCodeConfirmSource(ctx: KoaContextWithOIDC, form: string, client: Client, deviceInfo: unknown, userCode: string): Promise<void> | void;
+    successSource(ctx: KoaContextWithOIDC): Promise<void> | void;
+  };
 }
+
+/** Largest client JWK Set fetched from a `jwks_uri`, bytes. oidc-provider bounds the fetch to 2.5 s. */
+export const JWKS_URI_BODY_LIMIT_BYTES = 65_536;
 
 const extras = (client: unknown) => client as CcauthClientExtras;
 
@@ -104,7 +137,7 @@ const extras = (client: unknown) => client as CcauthClientExtras;
 export function createProvider(deps: ProviderDeps): Provider {
   // consume and the refresh grace window's successor: batched single-row updates, shared by both users
   const updater = createPayloadUpdater(deps.knex);
-  const Adapter = createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10, updater });
+  const Adapter = createAdapterClass(deps.knex, deps.clients, { refreshGraceSeconds: deps.refreshGraceSeconds ?? 10, updater, idSealer: deps.idSealer });
   const configuration: Configuration = {
     adapter: Adapter,
     findAccount: createFindAccount(deps.principals),
@@ -119,7 +152,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       end_session: `${OAUTH_PREFIX}/logout`,
       userinfo: '/auth/v3/openid/userinfo',
       pushed_authorization_request: `${OAUTH_PREFIX}/par`,
-      code_verification: `${OAUTH_PREFIX}/device`,
+      // the user code page a person opens (RFC 8628 §3.2 verification_uri), beside the login page
+      code_verification: '/auth/v3/device',
       device_authorization: `${OAUTH_PREFIX}/device/auth`,
       backchannel_authentication: `${OAUTH_PREFIX}/backchannel`,
       registration: `${OAUTH_PREFIX}/register`,
@@ -135,7 +169,20 @@ export function createProvider(deps: ProviderDeps): Provider {
     pkce: {
       required: (_ctx, client) => client.clientAuthMethod === 'none' || extras(client).ccauth_pkce_required === true,
     },
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    // private_key_jwt: RFC 7523 §2.2 with the client's registered public keys (no client_secret_jwt:
+    // stored secrets are argon2id hashes, design.md §3)
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    fetch: (url, init) => {
+      const target = new URL(url instanceof Request ? url.url : url);
+      if (deps.allowInsecureJwksUri) {
+        // development and tests: a JWKS served on loopback; oidc-provider's SSRF guard would refuse it
+        const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+        return fetch(target, rest);
+      }
+      if (target.protocol !== 'https:') return Promise.reject(new Error('only https URLs are fetched'));
+      return fetch(target, init);
+    },
+    fetchResponseBodyLimits: { jwks_uri: JWKS_URI_BODY_LIMIT_BYTES, sector_identifier_uri: JWKS_URI_BODY_LIMIT_BYTES },
     extraClientMetadata: {
       properties: [...EXTRA_CLIENT_METADATA],
       validator() {
@@ -158,7 +205,22 @@ export function createProvider(deps: ProviderDeps): Provider {
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: false },
-      pushedAuthorizationRequests: { enabled: false },
+      // RFC 9126: on, per client `require_pushed_authorization_requests` (ops API
+      // `requirePushedAuthorizationRequests`); the pushed request is kept by the adapter like any
+      // other payload, and only registered redirect URIs are accepted
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false, allowUnregisteredRedirectUris: false },
+      // RFC 8628: on when ccauth's pages are given; user codes of 8 base-20 letters (~34.6 bits,
+      // RFC 8628 §6.1) with the user code page locked after repeated wrong codes
+      deviceFlow: deps.deviceFlowPages && deps.idSealer
+        ? {
+            enabled: true,
+            charset: 'base-20',
+            mask: '****-****',
+            userCodeInputSource: deps.deviceFlowPages.userCodeInputSource,
+            userCodeConfirmSource: deps.deviceFlowPages.userCodeConfirmSource,
+            successSource: deps.deviceFlowPages.successSource,
+          }
+        : { enabled: false },
       registration: { enabled: false },
       rpInitiatedLogout: {
         enabled: true,
@@ -172,6 +234,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       // enabled only with JWT access tokens; opaque clients never get a resource (jwt-access-tokens.ts)
       resourceIndicators: deps.jwtAccessTokens?.resourceIndicators ?? { enabled: false },
     },
+    // claims a grant handler put on the token itself (token exchange's `act`, RFC 8693 §4.1) are
+    // kept: oidc-provider otherwise replaces `extra` with this hook's answer when it saves the token
+    extraTokenClaims: (_ctx, token) => (token as { extra?: Record<string, unknown> }).extra,
     rotateRefreshToken: true,
     // Revoking any token destroys its grant, not only its tokens (oidc-provider keeps the grant when an
     // access token is revoked). Tokens are looked up through their grant (introspection, userinfo,
@@ -197,6 +262,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       ClientCredentials: (_ctx, _token, client) => extras(client).ccauth_access_token_ttl ?? 3600,
       RefreshToken: (_ctx, _token, client) => extras(client).ccauth_refresh_token_ttl ?? 86_400,
       AuthorizationCode: 60,
+      // RFC 8628 §3.2 device code / user code lifetime (a PAR request_uri lives 60 s, fixed by oidc-provider)
+      DeviceCode: 600,
       IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: deps.interactionTtlSeconds ?? 600,
       Session: SESSION_TTL_SECONDS,
@@ -213,7 +280,8 @@ export function createProvider(deps: ProviderDeps): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     enabledJWA: {
-      clientAuthSigningAlgValues: [],
+      // asymmetric only: never none, never HS* (RFC 7523 §2.2 assertions, RFC 8725 §3.1)
+      clientAuthSigningAlgValues: [...ASSERTION_ALGS] as 'ES256'[],
       dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
       // every published key's algorithm, or oidc-provider refuses the key
       idTokenSigningAlgValues: [...new Set([deps.signingAlg ?? 'ES256', ...deps.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a)])] as 'ES256'[],
@@ -230,8 +298,12 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
   installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
+  // one atomic single-use check for every JWT oidc-provider sees once: DPoP proofs at the token
+  // endpoint and private_key_jwt client assertions (oauth/dpop.ts, PostgreSQL, every process); the
+  // jwt-bearer grant keeps its assertion ids in used_assertion_ids (oauth/assertions.ts)
   installReplayDetection(provider, createProofReplayCheck(createOidcPayloadsRepository(deps.knex)));
   installScopePolicy(provider);
+  const usedAssertionIds = deps.usedAssertionIds ?? createUsedAssertionIdsRepository(deps.knex);
 
   const resourceIndicators = configuration.features?.resourceIndicators?.enabled === true;
   const codeParameters = authorizationCodeParameters(resourceIndicators);
@@ -243,6 +315,23 @@ export function createProvider(deps: ProviderDeps): Provider {
     createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard),
     PASSWORD_GRANT_PARAMETERS,
     PASSWORD_GRANT_DUPES,
+  );
+  const issuer = deps.issuer.replace(/\/+$/, '');
+  provider.registerGrantType(
+    JWT_BEARER_GRANT_TYPE,
+    createJwtBearerHandler(
+      provider,
+      deps.principals,
+      { issuer: deps.issuer, tokenEndpoint: `${issuer}${OAUTH_PREFIX}/token`, maxLifetimeSeconds: deps.jwtBearerMaxLifetimeSeconds ?? 300, used: usedAssertionIds },
+      deps.jwtAccessTokens,
+    ),
+    JWT_BEARER_PARAMETERS,
+  );
+  provider.registerGrantType(
+    TOKEN_EXCHANGE_GRANT_TYPE,
+    createTokenExchangeHandler(provider, deps.principals, { issuer: deps.issuer, grantLinks: createGrantLinksRepository(deps.knex) }, deps.jwtAccessTokens),
+    TOKEN_EXCHANGE_PARAMETERS,
+    TOKEN_EXCHANGE_DUPES,
   );
   provider.registerGrantType(
     'refresh_token',
