@@ -211,7 +211,7 @@ describe('user info, sign-out and operations routes', () => {
   it('the checker refuses an answer that does not match (a field missing, a field not described, an undescribed status)', () => {
     const fake = (status: number, body: unknown) =>
       ({ req: { method: 'GET', path: '/auth/v3/ops/clients/x' }, status, headers: { 'content-type': 'application/json; charset=utf-8' }, body }) as unknown as Response;
-    const client = { client_id: 'x', name: 'x', clientType: 'CONFIDENTIAL', internalClient: false, authorities: [], scope: ['*'], authorizedGrantTypes: ['client_credentials'], redirectURIs: [], accessTokenExpirationTimeout: 1, refreshTokenExpirationTimeout: 1, contactCenterIds: [], pkceRequired: false, accessTokenFormat: 'opaque', dpopBoundAccessTokens: false, createdAt: 1 };
+    const client = { client_id: 'x', name: 'x', clientType: 'CONFIDENTIAL', internalClient: false, authorities: [], scope: ['*'], authorizedGrantTypes: ['client_credentials'], redirectURIs: [], accessTokenExpirationTimeout: 1, refreshTokenExpirationTimeout: 1, contactCenterIds: [], pkceRequired: false, accessTokenFormat: 'opaque', dpopBoundAccessTokens: false, tokenEndpointAuthMethod: 'client_secret_basic', requirePushedAuthorizationRequests: false, createdAt: 1 };
     expect(contract.check(fake(200, { status: { code: 0 }, data: client }))).toBe('getClient');
     const { name: _name, ...noName } = client;
     expect(() => contract.check(fake(200, { status: { code: 0 }, data: noName }))).toThrow(/must have required property 'name'/);
