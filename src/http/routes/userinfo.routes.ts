@@ -142,7 +142,8 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
     return { subject, ccids };
   }
 
-  function handler(render: (s: UserinfoSubject, ctx: Context) => unknown) {
+  /** A route handler rendering the subject; `exposed` names response headers a cross-origin caller may read. */
+  function handler(render: (s: UserinfoSubject, ctx: Context) => unknown, exposed = 'WWW-Authenticate') {
     return async (ctx: Context): Promise<void> => {
       ctx.set('Cache-Control', 'no-store');
       ctx.set('Pragma', 'no-cache');
@@ -155,7 +156,7 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
           const allowed = found ? deps.cors.allowedFor(origin, found.ccids) : deps.cors.allowedAnywhere(origin);
           if (allowed) {
             ctx.set('Access-Control-Allow-Origin', origin);
-            ctx.set('Access-Control-Expose-Headers', `WWW-Authenticate, ${GWS_USER_HEADER}`);
+            ctx.set('Access-Control-Expose-Headers', exposed);
           }
         }
       } catch (err) {
@@ -177,7 +178,7 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
     handler(async (s, ctx) => {
       ctx.set(GWS_USER_HEADER, await deps.signUserJwt({ ...cloudUserDetails(s) }, String(openIdUserInfo(s).sub)));
       return { status: { code: 0 } };
-    }),
+    }, `WWW-Authenticate, ${GWS_USER_HEADER}`),
   );
   return router;
 }
