@@ -17,6 +17,7 @@ import * as m011 from './011_audit_events.ts';
 import * as m012 from './012_console_sessions.ts';
 import * as m013 from './013_rate_limits.ts';
 import * as m014 from './014_canonical_login_names.ts';
+import * as m023 from './023_single_sign_on.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,4 +39,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['012_console_sessions', m012],
   ['013_rate_limits', m013],
   ['014_canonical_login_names', m014],
+  ['023_single_sign_on', m023],
 ];

@@ -72,6 +72,10 @@ import { logoutPages } from './http/logout-pages.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
 import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
+import { createSingleSignOnService } from './federation/single-sign-on.service.ts';
+import { createIdentityProviderRouter } from './http/routes/identity-provider.routes.ts';
+import { createSamlRouter } from './http/routes/saml.routes.ts';
+import { AUTH_SCHEME_PATH, createAuthSchemeRouter } from './http/routes/auth-scheme.routes.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
 import { createSignOutService } from './services/sign-out.service.ts';
@@ -207,10 +211,14 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
     logoutPages,
     guard,
+    // single sign-on contact centers refuse the password grant (README "Single sign-on")
+    ssoOnly: (ccid) => sso.isSsoOnly(ccid),
   };
 
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
   const sealer = createSealer(deps.keyEncryptionKeys ?? config.keyEncryptionKeys ?? [loadOrCreateKeyFile(path.join(config.dataDir, 'key-encryption-key'))]);
+  // single sign-on per contact center (README "Signing in" → "Single sign-on"; src/federation/)
+  const sso = createSingleSignOnService({ knex, sealer, publicUrl: config.publicUrl });
   const signingKeys = createSigningKeysService({
     knex,
     sealer,
@@ -328,7 +336,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     ],
     requireOps(ops, opsBasic),
   );
-  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken, opsBasic));
+  adminApi(
+    '/environment/v3',
+    [...createEnvironmentRouters(createEnvironmentServices({ knex })), createIdentityProviderRouter({ sso, publicUrl: config.publicUrl })],
+    requireAdmin(ops, lookupToken, opsBasic),
+  );
+  // the login UI's question "password or single sign-on?" (no authentication; envelope answers)
+  adminApi(AUTH_SCHEME_PATH, [createAuthSchemeRouter({ sso })], (_ctx, next) => next());
 
   app.use(pinOriginMiddleware);
   app.use(oauthCorsMiddleware);
@@ -337,7 +351,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
-  app.use(createSignInRouter({ getProvider, principals, guard, csrf }).routes());
+  app.use(createSignInRouter({ getProvider, principals, guard, csrf, sso }).routes());
+  app.use(createSamlRouter({ getProvider, principals, sso }).routes());
   app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });

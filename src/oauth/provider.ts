@@ -83,6 +83,11 @@ export interface ProviderDeps {
    * services/rate-limit.service.ts); none when absent.
    */
   guard?: CredentialGuard;
+  /**
+   * True when a contact center signs its users in only through its identity provider (README
+   * "Single sign-on"): the password grant refuses them. None when absent.
+   */
+  ssoOnly?: (ccid: string) => Promise<boolean>;
 }
 
 const extras = (client: unknown) => client as CcauthClientExtras;
@@ -217,7 +222,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
   provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS);
-  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard), PASSWORD_GRANT_PARAMETERS);
+  provider.registerGrantType('password', createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard, deps.ssoOnly), PASSWORD_GRANT_PARAMETERS);
   provider.registerGrantType(
     'refresh_token',
     createRefreshTokenHandler(provider, {

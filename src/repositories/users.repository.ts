@@ -18,10 +18,11 @@ export interface UserRow {
   properties: Record<string, string>;
   enabled: boolean;
   created_at: Date;
+  external_id?: string | null;
   environment_id?: string;
 }
 
-const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.created_at'];
+const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.created_at', 'u.external_id'];
 
 export function toUser(r: UserRow): User {
   return {
@@ -36,6 +37,7 @@ export function toUser(r: UserRow): User {
     properties: r.properties ?? {},
     enabled: r.enabled,
     createdAt: new Date(r.created_at).getTime(),
+    externalId: r.external_id ?? null,
   };
 }
 
@@ -52,6 +54,8 @@ export interface NewUser {
   authorities: string[];
   properties: Record<string, string>;
   enabled: boolean;
+  /** Genesys "Use External User ID" (single sign-on); null or absent = none. */
+  externalId?: string | null;
 }
 
 /** Updatable fields; absent keys are left unchanged. */
@@ -75,6 +79,7 @@ export function createUsersRepository(db: Knex) {
           authorities: u.authorities,
           properties: JSON.stringify(u.properties),
           enabled: u.enabled,
+          external_id: u.externalId ?? null,
         })
         .returning(COLUMNS.map((c) => c.slice(2)));
       return toUser(row as UserRow);
@@ -120,6 +125,21 @@ export function createUsersRepository(db: Knex) {
       return { ...toUser(r), environmentId: r.environment_id!, passwordHash: r.password_hash };
     },
 
+    /**
+     * The user of contact center `ccid` an identity provider's answer names (single sign-on,
+     * src/federation/): by canonical username, external id, or email (case-insensitive; only when
+     * exactly one user has it). Disabled users are returned too (the caller refuses them).
+     */
+    async findForSso(ccid: string, match: 'username' | 'externalId' | 'email', value: string): Promise<UserWithContext | undefined> {
+      const q = db('users as u').join('contact_centers as c', 'c.id', 'u.ccid').select([...COLUMNS, 'c.environment_id']).where('u.ccid', ccid).limit(2);
+      if (match === 'username') q.where('u.username_canonical', value);
+      else if (match === 'externalId') q.where('u.external_id', value);
+      else q.whereRaw('lower(u.email) = lower(?)', [value]);
+      const rows = (await q) as UserRow[];
+      if (rows.length !== 1) return undefined;
+      return { ...toUser(rows[0]!), environmentId: rows[0]!.environment_id! };
+    },
+
     /** Applies changes; returns the updated user or undefined when it does not exist. */
     async update(ccid: string, id: string, c: UserChanges): Promise<User | undefined> {
       const patch: Record<string, unknown> = { updated_at: db.fn.now() };
@@ -132,6 +152,7 @@ export function createUsersRepository(db: Knex) {
       if (c.authorities !== undefined) patch.authorities = c.authorities;
       if (c.properties !== undefined) patch.properties = JSON.stringify(c.properties);
       if (c.enabled !== undefined) patch.enabled = c.enabled;
+      if (c.externalId !== undefined) patch.external_id = c.externalId;
       const [row] = await db('users').where({ ccid, id }).update(patch).returning(COLUMNS.map((x) => x.slice(2)));
       return row ? toUser(row as UserRow) : undefined;
     },

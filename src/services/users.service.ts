@@ -33,6 +33,8 @@ export interface UserInput {
   authorities: string[];
   properties: Record<string, string>;
   enabled: boolean;
+  /** Genesys "Use External User ID" (single sign-on); null = none. */
+  externalId?: string | null;
 }
 
 /** Fields `update` may change; absent keys keep their value, `null` clears a name or the email. */
@@ -98,6 +100,7 @@ export function createUsersService(deps: { knex: Knex }): UsersService {
             authorities: dedupe(input.authorities),
             properties: input.properties,
             enabled: input.enabled,
+            externalId: input.externalId ?? null,
           });
         })
         .catch((err) => translate(err, ccid, input.username));
@@ -129,6 +132,7 @@ export function createUsersService(deps: { knex: Knex }): UsersService {
         authorities: patch.authorities !== undefined ? dedupe(patch.authorities) : undefined,
         properties: patch.properties,
         enabled: patch.enabled,
+        externalId: patch.externalId,
       };
       return knex
         .transaction(async (trx) => {

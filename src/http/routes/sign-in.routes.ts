@@ -18,6 +18,8 @@ import type Provider from 'oidc-provider';
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import type { CredentialGuard } from '../../services/rate-limit.service.ts';
 import type { CsrfTokens } from '../csrf.ts';
+import type { SingleSignOnService } from '../../federation/single-sign-on.service.ts';
+import { sendToIdentityProvider } from '../sso-redirect.ts';
 import {
   SIGN_IN_PATH,
   abortPath,
@@ -43,6 +45,7 @@ export const SIGN_IN_ERRORS = {
   credentials: 'The username or password is incorrect.',
   locked: 'Too many failed sign-in attempts. Wait a few minutes, then try again.',
   missing: 'Enter your username and password.',
+  sso: "Your organization's sign-in did not succeed. Try again, or contact your administrator.",
 } as const;
 
 /** What the login routes need; `guard` enforces the failed-attempt limits, `csrf` the form tokens. */
@@ -52,6 +55,12 @@ export interface SignInDeps {
   principals: PrincipalsService;
   guard: CredentialGuard;
   csrf: CsrfTokens;
+  /**
+   * Single sign-on (README "Signing in" → "Single sign-on"): a login name whose domain belongs to a
+   * contact center with an identity provider is sent there when no password is given, or always
+   * when the contact center is `ssoOnly`.
+   */
+  sso?: SingleSignOnService;
 }
 
 const FORM_LIMIT = '16kb';
@@ -118,6 +127,10 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const login = field(body, 'username').trim();
     const password = field(body, 'password');
     const tenant = hideTenantOf(interaction) ? undefined : field(body, 'tenant').trim() || undefined;
+    if (login && deps.sso) {
+      const idp = await deps.sso.providerForLogin(login, tenant);
+      if (idp && (!password || idp.settings.ssoOnly)) return sendToIdentityProvider(ctx, deps.sso, idp, uid);
+    }
     if (!login || !password) return seeOther(ctx, signInPath(uid, 'missing'));
 
     const attempt = await deps.guard.begin({ kind: 'user', login, tenant }, ctx.ip, { surface: 'sign_in', log: ctx.log, clientId: client.clientId });

@@ -15,7 +15,7 @@ import { createUserBody, updateUserBody } from './users.schemas.ts';
 
 /**
  * The user object of the API: `{id, username, dbid, firstName, lastName, email, authorities,
- * properties, enabled, contactCenterId, createdAt (epoch ms)}`; absent names/email are null.
+ * properties, enabled, contactCenterId, createdAt (epoch ms), externalId}`; absent names/email are null.
  * Never includes the password or its hash.
  */
 export function toApiUser(u: User): Record<string, unknown> {
@@ -31,6 +31,7 @@ export function toApiUser(u: User): Record<string, unknown> {
     enabled: u.enabled,
     contactCenterId: u.ccid,
     createdAt: u.createdAt,
+    externalId: u.externalId ?? null,
   };
 }
 

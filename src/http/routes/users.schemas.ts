@@ -89,6 +89,14 @@ const common = {
   authorities: z.array(authority, { error: 'must be an array of strings' }).max(100, 'must have at most 100 authorities'),
   properties,
   enabled: z.boolean({ error: 'must be true or false' }),
+  /** Genesys "Use External User ID": 1-255 characters without control characters; null or '' = none. */
+  externalId: z
+    .string({ error: 'must be a string or null' })
+    .trim()
+    .max(255, 'must be at most 255 characters')
+    .refine(storable, NO_CONTROL)
+    .transform((s) => (s === '' ? null : s))
+    .nullable(),
 };
 
 /** `POST .../users` body: `{"data":{username, password, firstName?, lastName?, email?, authorities?, properties?, enabled?}}`. */
@@ -102,6 +110,7 @@ export const createUserBody = z.object({
     authorities: common.authorities.default([]),
     properties: common.properties.default({}),
     enabled: common.enabled.default(true),
+    externalId: common.externalId.default(null),
   }),
 });
 
@@ -116,5 +125,6 @@ export const updateUserBody = z.object({
     authorities: common.authorities.optional(),
     properties: common.properties.optional(),
     enabled: common.enabled.optional(),
+    externalId: common.externalId.optional(),
   }),
 });

@@ -1,0 +1,294 @@
+/**
+ * Single sign-on per contact center (README "Signing in" → "Single sign-on"): the identity-provider
+ * configuration (with its audit events), which scheme a login name uses, sending a browser to the
+ * IdP, accepting the IdP's answer (SAML here; verification in saml-sp.ts), matching it to a
+ * contact-center user (optionally creating one), and handing the result to the interaction that
+ * asked for it — exactly once.
+ *
+ * Answers are tied to interactions through `sso_requests` (the AuthnRequest ID → the oidc-provider
+ * interaction uid), so the ACS, which the IdP posts to cross-site and which therefore sees none of
+ * the interaction's SameSite cookies, never needs them; the interaction is finished afterwards on a
+ * same-site GET that does carry its cookie (http/routes/saml.routes.ts).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { canonicalDomain } from '../domain/environment.ts';
+import type { AuditContext } from '../domain/audit-event.ts';
+import type { IdentityProvider, IdentityProviderSettings, SamlBinding, SamlSettings, UserMatch } from '../domain/identity-provider.ts';
+import { USER_ACCOUNT_PREFIX, canonicalUsername, usernameProblem } from '../domain/user.ts';
+import type { UserWithContext } from '../domain/user.ts';
+import { AppError, notFound } from '../errors/app-error.ts';
+import { createIdentityProvidersRepository } from '../repositories/identity-providers.repository.ts';
+import { createSsoRequestsRepository } from '../repositories/sso-requests.repository.ts';
+import { createUsersRepository } from '../repositories/users.repository.ts';
+import { hashSecret } from '../security/passwords.ts';
+import type { Sealer } from '../security/seal.ts';
+import { recordAudit } from '../services/audit.service.ts';
+import { splitLogin } from '../services/principals.service.ts';
+import { MAX_METADATA_CHARS, MetadataError, parseIdpMetadata } from './saml-metadata.ts';
+import { SamlRefusal, buildAuthnRequest, spMetadataXml, verifySamlResponse } from './saml-sp.ts';
+import type { SamlAuthnRequest, SamlIdentity } from './saml-sp.ts';
+import { createSpKeyStore } from './sp-key.ts';
+
+/** How long the IdP has to answer a sign-in, in seconds (the interaction itself lives 1 hour). */
+export const SSO_REQUEST_TTL_SECONDS = 600;
+/** How old fetched metadata may get before it is fetched again, in milliseconds. */
+export const METADATA_REFRESH_MS = 6 * 3600_000;
+/** Time allowed for fetching metadata, in milliseconds. */
+export const METADATA_FETCH_TIMEOUT_MS = 10_000;
+
+/** The scheme of a login name (`POST /auth/v3/auth-scheme`). */
+export type AuthScheme = 'saml' | 'oidc' | 'basic';
+
+/** A validated `PUT .../identity-provider` body (http/routes/identity-provider.schemas.ts). */
+export type IdentityProviderInput =
+  | (Omit<SamlSettings, 'metadataUrl'> & { metadataXml: string | null; metadataUrl: string | null });
+
+/** The result of an IdP's answer at the ACS. */
+export type SsoOutcome =
+  | { ok: true; interactionUid: string }
+  | { ok: false; reason: string; /** the interaction to send the browser back to, when known */ interactionUid: string | null };
+
+export interface SingleSignOnService {
+  /** @throws AppError not_found when the contact center has no identity provider */
+  get(ccid: string): Promise<IdentityProvider>;
+  /**
+   * Creates or replaces the contact center's identity provider (fetching `metadataUrl` now).
+   * @throws AppError not_found (contact center) | validation (metadata unusable, unreachable)
+   */
+  set(ccid: string, input: IdentityProviderInput, who: AuditContext): Promise<{ provider: IdentityProvider; created: boolean }>;
+  /** @throws AppError not_found when there is none */
+  remove(ccid: string, who: AuditContext): Promise<void>;
+  /** The identity provider a login name (`domain\user`, or user + tenant) signs in with, if any. */
+  providerForLogin(login: string, tenant?: string): Promise<IdentityProvider | undefined>;
+  /** The scheme of a login name: decided by its domain only, so users cannot be enumerated. */
+  schemeFor(login: string, tenant?: string): Promise<AuthScheme>;
+  /** True when the contact center's users may not sign in with a password. */
+  isSsoOnly(ccid: string): Promise<boolean>;
+  /** Builds the signed AuthnRequest for interaction `interactionUid` and records it. */
+  beginSaml(provider: IdentityProvider, interactionUid: string): Promise<SamlAuthnRequest>;
+  /** ccauth's SP metadata for contact center `ccid`. @throws AppError not_found (contact center) */
+  spMetadata(ccid: string): Promise<string>;
+  /** Verifies a SAMLResponse posted to the ACS of `ccid` and records the outcome. */
+  acceptSamlResponse(ccid: string, samlResponse: string, who: AuditContext): Promise<SsoOutcome>;
+  /** The accepted answer for interaction `uid`, once; undefined when there is none. */
+  takeAnswer(interactionUid: string): Promise<{ accountId: string; ccid: string } | undefined>;
+  /** Deletes expired requests and assertion IDs. */
+  purge(): Promise<number>;
+}
+
+/** Fetches metadata from a URL. @throws MetadataError */
+async function fetchMetadata(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(METADATA_FETCH_TIMEOUT_MS), redirect: 'follow', headers: { accept: 'application/samlmetadata+xml, application/xml, text/xml' } });
+  } catch {
+    throw new MetadataError('metadataUrl could not be fetched');
+  }
+  if (!res.ok) throw new MetadataError(`metadataUrl answered HTTP ${res.status}`);
+  const text = await res.text();
+  if (text.length > MAX_METADATA_CHARS) throw new MetadataError(`metadata must be at most ${MAX_METADATA_CHARS} characters`);
+  return text;
+}
+
+/** Values of an attribute as strings. */
+function attributeValues(identity: SamlIdentity, name: string): string[] {
+  const v = identity.attributes[name];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/** The first value among attribute names (common SAML names of person attributes). */
+function firstAttribute(identity: SamlIdentity, names: string[]): string | null {
+  for (const n of names) {
+    const v = attributeValues(identity, n)[0];
+    if (v && v.trim()) return v.trim().slice(0, 254);
+  }
+  return null;
+}
+
+const EMAIL_ATTRIBUTES = ['email', 'mail', 'emailAddress', 'urn:oid:0.9.2342.19200300.100.1.3', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress'];
+const GIVEN_NAME_ATTRIBUTES = ['givenName', 'firstName', 'urn:oid:2.5.4.42', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname'];
+const SURNAME_ATTRIBUTES = ['sn', 'surname', 'lastName', 'urn:oid:2.5.4.4', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname'];
+
+/** Builds the service. `sealer` seals the SP key (and upstream client secrets). */
+export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; publicUrl: string }): SingleSignOnService {
+  const { knex, publicUrl } = deps;
+  const providers = createIdentityProvidersRepository(knex);
+  const requests = createSsoRequestsRepository(knex);
+  const spKey = createSpKeyStore(deps);
+
+  /** The IdP metadata of a SAML provider, refreshed from its URL when old (a failure keeps the old copy). */
+  const metadataOf = async (p: IdentityProvider, settings: SamlSettings) => {
+    let xml = p.metadataXml ?? '';
+    if (settings.metadataUrl && (p.metadataFetchedAt === null || Date.now() - p.metadataFetchedAt > METADATA_REFRESH_MS)) {
+      try {
+        const fresh = await fetchMetadata(settings.metadataUrl);
+        parseIdpMetadata(fresh, settings.binding);
+        await providers.saveFetchedMetadata(p.ccid, fresh);
+        xml = fresh;
+      } catch (err) {
+        await providers.saveMetadataError(p.ccid, err instanceof MetadataError ? err.message : 'metadata refresh failed');
+      }
+    }
+    return parseIdpMetadata(xml, settings.binding);
+  };
+
+  const audit = (who: AuditContext, action: string, ccid: string, details: Record<string, unknown>) =>
+    recordAudit(knex, who, { action, targetType: 'contact_center', targetId: ccid, details });
+
+  /** Finds (or, with JIT, creates) the user an identity names; a refusal reason otherwise. */
+  const matchUser = async (ccid: string, settings: SamlSettings, identity: SamlIdentity): Promise<{ user: UserWithContext } | { reason: string }> => {
+    const users = createUsersRepository(knex);
+    const name = settings.usernameAttribute ? firstAttribute(identity, [settings.usernameAttribute]) : identity.nameId;
+    if (!name) return { reason: `assertion has no ${settings.usernameAttribute} attribute` };
+    const email = firstAttribute(identity, EMAIL_ATTRIBUTES);
+    const match: UserMatch = settings.userMatch;
+    const value = match === 'username' ? canonicalUsername(name) : match === 'externalId' ? identity.nameId : (email ?? name);
+    const found = await users.findForSso(ccid, match, value);
+    if (found) return found.enabled ? { user: found } : { reason: 'user is disabled' };
+    if (!settings.jitProvisioning) return { reason: 'no user matches the assertion and just-in-time provisioning is off' };
+    const username = name.trim();
+    const problem = usernameProblem(username);
+    if (problem) return { reason: `cannot provision a user named by the assertion: username ${problem}` };
+    try {
+      await users.insert({
+        id: randomUUID(),
+        ccid,
+        username,
+        usernameCanonical: canonicalUsername(username),
+        // no password: a random one nobody knows (the user signs in through the IdP)
+        passwordHash: await hashSecret(randomBytes(32).toString('base64url')),
+        firstName: firstAttribute(identity, GIVEN_NAME_ATTRIBUTES),
+        lastName: firstAttribute(identity, SURNAME_ATTRIBUTES),
+        email: email && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null,
+        authorities: [],
+        properties: {},
+        enabled: true,
+        externalId: match === 'externalId' ? identity.nameId : null,
+      });
+    } catch {
+      return { reason: 'cannot provision the user: the name or external id is taken' };
+    }
+    const created = await users.findForSso(ccid, match, value);
+    return created ? { user: created } : { reason: 'provisioned user not found' };
+  };
+
+  return {
+    async get(ccid) {
+      const p = await providers.find(ccid);
+      if (!p) throw notFound(`identity provider of contact center ${ccid}`);
+      return p;
+    },
+
+    async set(ccid, input, who) {
+      if (!(await createUsersRepository(knex).contactCenterExists(ccid))) throw notFound(`contact center ${ccid}`);
+      let metadataXml = input.metadataXml;
+      const fetched = metadataXml === null && input.metadataUrl !== null;
+      try {
+        if (fetched) metadataXml = await fetchMetadata(input.metadataUrl!);
+        parseIdpMetadata(metadataXml ?? '', input.binding);
+      } catch (err) {
+        if (!(err instanceof MetadataError)) throw err;
+        const field = fetched ? 'data.metadataUrl' : 'data.metadataXml';
+        throw new AppError('validation', `validation failed: ${field}: ${err.message}`, [{ field, message: err.message }]);
+      }
+      const { metadataXml: _x, ...rest } = input;
+      const settings: IdentityProviderSettings = { ...rest, type: 'saml' };
+      const result = await knex.transaction(async (trx) => {
+        const r = await createIdentityProvidersRepository(trx).upsert({ ccid, settings, metadataXml, metadataFetched: fetched, clientSecretSealed: null });
+        await recordAudit(trx, who, {
+          action: 'identity_provider.set',
+          targetType: 'contact_center',
+          targetId: ccid,
+          details: { type: settings.type, binding: settings.binding, userMatch: settings.userMatch, ssoOnly: settings.ssoOnly, jitProvisioning: settings.jitProvisioning, created: r.created },
+        });
+        return r;
+      });
+      return result;
+    },
+
+    async remove(ccid, who) {
+      await knex.transaction(async (trx) => {
+        if (!(await createIdentityProvidersRepository(trx).delete(ccid))) throw notFound(`identity provider of contact center ${ccid}`);
+        await recordAudit(trx, who, { action: 'identity_provider.removed', targetType: 'contact_center', targetId: ccid, details: {} });
+      });
+    },
+
+    async providerForLogin(login, tenant) {
+      if (typeof login !== 'string' || login.length > 512) return undefined;
+      const parts = splitLogin(login, tenant);
+      if (!parts || !parts.domain || parts.domain.includes('\u0000')) return undefined;
+      return providers.findByDomain(canonicalDomain(parts.domain));
+    },
+
+    async schemeFor(login, tenant) {
+      const p = await this.providerForLogin(login, tenant);
+      return p ? p.settings.type : 'basic';
+    },
+
+    async isSsoOnly(ccid) {
+      const p = await providers.find(ccid);
+      return p?.settings.ssoOnly === true;
+    },
+
+    async beginSaml(provider, interactionUid) {
+      const settings = provider.settings as SamlSettings;
+      const metadata = await metadataOf(provider, settings);
+      const request = await buildAuthnRequest({ publicUrl, ccid: provider.ccid, key: await spKey(), metadata, binding: settings.binding as SamlBinding }, '');
+      await requests.insert({ id: request.requestId, ccid: provider.ccid, interactionUid, state: {} }, SSO_REQUEST_TTL_SECONDS);
+      return request;
+    },
+
+    async spMetadata(ccid) {
+      if (!(await createUsersRepository(knex).contactCenterExists(ccid))) throw notFound(`contact center ${ccid}`);
+      return spMetadataXml(publicUrl, ccid, await spKey());
+    },
+
+    async acceptSamlResponse(ccid, samlResponse, who) {
+      const refuse = async (reason: string, interactionUid: string | null): Promise<SsoOutcome> => {
+        await providers.recordOutcome(ccid, { ok: false, reason });
+        await audit(who, 'sso.refused', ccid, { protocol: 'saml', reason });
+        return { ok: false, reason, interactionUid };
+      };
+      const provider = await providers.find(ccid);
+      if (!provider || provider.settings.type !== 'saml') return { ok: false, reason: 'no SAML identity provider is configured for this contact center', interactionUid: null };
+      const settings = provider.settings;
+      let identity: SamlIdentity;
+      try {
+        identity = await verifySamlResponse({ publicUrl, ccid, key: await spKey(), metadata: await metadataOf(provider, settings) }, samlResponse);
+      } catch (err) {
+        if (err instanceof SamlRefusal || err instanceof MetadataError) return refuse(err.message, null);
+        throw err;
+      }
+      // SP-initiated: the signed InResponseTo must name a pending request of this contact center
+      let interactionUid: string | null = null;
+      if (identity.inResponseTo !== null) {
+        const pending = await requests.findPending(ccid, identity.inResponseTo);
+        if (!pending) return refuse('InResponseTo names no pending sign-in request (unknown, expired or already answered)', null);
+        interactionUid = pending.interactionUid;
+      } else if (!settings.allowIdpInitiated) {
+        return refuse('IdP-initiated sign-in is not allowed for this contact center', null);
+      } else {
+        return refuse('IdP-initiated sign-in needs a client named by RelayState (not supported by this endpoint yet)', null);
+      }
+      // a replayed assertion fails on every process (PostgreSQL)
+      if (!(await requests.rememberAssertion(ccid, identity.assertionId, identity.expiresAt))) {
+        await requests.answer(ccid, identity.inResponseTo, null);
+        return refuse('assertion already used (replay)', interactionUid);
+      }
+      const matched = await matchUser(ccid, settings, identity);
+      if ('reason' in matched) {
+        await requests.answer(ccid, identity.inResponseTo, null);
+        return refuse(matched.reason, interactionUid);
+      }
+      const accountId = `${USER_ACCOUNT_PREFIX}${matched.user.id}`;
+      if (!(await requests.answer(ccid, identity.inResponseTo, accountId))) return refuse('sign-in request already answered', interactionUid);
+      await providers.recordOutcome(ccid, { ok: true, user: matched.user.username });
+      await audit(who, 'sso.signed_in', ccid, { protocol: 'saml', accountId, username: matched.user.username });
+      return { ok: true, interactionUid: interactionUid! };
+    },
+
+    takeAnswer: (uid) => requests.consumeAnswer(uid),
+    purge: () => requests.purgeExpired(),
+  };
+}

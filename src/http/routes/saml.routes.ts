@@ -1,0 +1,131 @@
+/**
+ * SAML 2.0 service provider endpoints of a contact center (README "Signing in" → "Single
+ * sign-on"):
+ *
+ * - `GET /auth/v3/saml/{ccid}/metadata` — ccauth's SP metadata (entityID `{PUBLIC_URL}/auth/v3/saml/{ccid}`,
+ *   the ACS, the signing certificate), for the IdP administrator.
+ * - `POST /auth/v3/saml/{ccid}/acs` — the HTTP-POST binding response (SAML 2.0 Bindings §3.5). The
+ *   IdP posts it cross-site, so the browser sends none of the interaction's cookies; the answer is
+ *   tied to its interaction by the signed InResponseTo (federation/single-sign-on.service.ts) and
+ *   the browser is sent (303) to `GET /auth/v3/sign-in/sso?uid=…`, a same-site navigation that
+ *   carries the interaction cookie, which finishes the interaction exactly as a password sign-in
+ *   does. A refused answer goes back to the sign-in page with an error (or, with no interaction to
+ *   go back to, a 400 page); the reason is logged and audited, never the assertion.
+ */
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { AppError } from '../../errors/app-error.ts';
+import type { SingleSignOnService } from '../../federation/single-sign-on.service.ts';
+import type { PrincipalsService } from '../../services/principals.service.ts';
+import {
+  SIGN_IN_PATH,
+  approveGrant,
+  expiredPage,
+  finishInteraction,
+  interactionClient,
+  loadInteraction,
+  nonceOf,
+  pageErrors,
+  seeOther,
+  sendPage,
+  signInPath,
+} from '../interaction-pages.ts';
+import { securityHeaders } from '../middleware/security-headers.ts';
+import { messagePage } from '../views/message.view.ts';
+
+/** Where the ACS sends the browser to finish its interaction. */
+export const SSO_COMPLETE_PATH = `${SIGN_IN_PATH}/sso`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** What the SAML routes need. */
+export interface SamlRoutesDeps {
+  getProvider: () => Provider;
+  principals: PrincipalsService;
+  sso: SingleSignOnService;
+}
+
+function refusedPage(ctx: Context): void {
+  sendPage(
+    ctx,
+    400,
+    messagePage({
+      nonce: nonceOf(ctx),
+      title: 'Sign-in refused',
+      message: "Your organization's sign-in answer could not be accepted. Go back to the application and sign in again; if this keeps happening, contact your administrator.",
+    }),
+  );
+}
+
+/** Routes of the SAML SP and of the SSO completion. */
+export function createSamlRouter(deps: SamlRoutesDeps): Router {
+  const router = new Router();
+  const parseForm = bodyParser({
+    enableTypes: ['form'],
+    formLimit: '1mb',
+    encoding: 'utf-8',
+    onError(_err, ctx) {
+      (ctx as Context).request.body = {};
+    },
+  });
+
+  router.get('/auth/v3/saml/:ccid/metadata', async (ctx) => {
+    const ccid = String(ctx.params.ccid ?? '');
+    if (!UUID.test(ccid)) {
+      ctx.status = 404;
+      ctx.body = { status: { code: 6, message: 'contact center not found' } };
+      return;
+    }
+    try {
+      const xml = await deps.sso.spMetadata(ccid.toLowerCase());
+      ctx.status = 200;
+      ctx.type = 'application/samlmetadata+xml; charset=utf-8';
+      ctx.set('Content-Disposition', `inline; filename="ccauth-sp-${ccid.toLowerCase()}.xml"`);
+      ctx.body = xml;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'not_found') {
+        ctx.status = 404;
+        ctx.body = { status: { code: 6, message: 'contact center not found' } };
+        return;
+      }
+      throw err;
+    }
+  });
+
+  router.post('/auth/v3/saml/:ccid/acs', pageErrors, securityHeaders(), parseForm, async (ctx) => {
+    const ccid = String(ctx.params.ccid ?? '');
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const samlResponse = typeof body.SAMLResponse === 'string' ? body.SAMLResponse : '';
+    if (!UUID.test(ccid) || !samlResponse) return refusedPage(ctx);
+    const outcome = await deps.sso.acceptSamlResponse(ccid.toLowerCase(), samlResponse, { actor: 'saml-acs', sourceIp: ctx.ip || null });
+    if (outcome.ok) {
+      ctx.log.info({ event: 'sso_accepted', ccid, protocol: 'saml' }, 'identity provider answer accepted');
+      return seeOther(ctx, `${SSO_COMPLETE_PATH}?uid=${encodeURIComponent(outcome.interactionUid)}`);
+    }
+    ctx.log.warn({ event: 'sso_refused', ccid, protocol: 'saml', reason: outcome.reason }, 'identity provider answer refused');
+    if (outcome.interactionUid) return seeOther(ctx, signInPath(outcome.interactionUid, 'sso'));
+    return refusedPage(ctx);
+  });
+
+  router.get(SSO_COMPLETE_PATH, pageErrors, securityHeaders(), async (ctx) => {
+    const uid = typeof ctx.query.uid === 'string' ? ctx.query.uid : '';
+    const interaction = uid ? await loadInteraction(deps.getProvider(), ctx) : undefined;
+    if (!interaction || interaction.uid !== uid || interaction.prompt.name !== 'login') return expiredPage(ctx);
+    const client = await interactionClient(deps.getProvider(), interaction.params.client_id);
+    if (!client) return expiredPage(ctx);
+    const answer = await deps.sso.takeAnswer(uid);
+    if (!answer) return expiredPage(ctx);
+    // the user may have been disabled since the IdP answered; a client bound to contact centers accepts only theirs
+    const principal = await deps.principals.findByAccountId(answer.accountId);
+    const outside = principal?.kind === 'user' && client.contactCenterIds.length > 0 && !client.contactCenterIds.includes(principal.user.ccid);
+    if (!principal || principal.kind !== 'user' || outside) return seeOther(ctx, signInPath(uid, 'sso'));
+    const accountId = principal.accountId;
+    const consent = client.internal ? { consent: { grantId: await approveGrant(deps.getProvider(), interaction, accountId, client.clientId) } } : {};
+    ctx.log.info({ event: 'login', method: 'sso', account_id: accountId, client_id: client.clientId, consent_implied: client.internal }, 'signed in');
+    await finishInteraction(deps.getProvider(), ctx, { login: { accountId, amr: ['ext'] }, ...consent });
+  });
+
+  return router;
+}
