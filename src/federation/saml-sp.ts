@@ -87,6 +87,8 @@ function saml(input: SpInput): SAML {
     disableRequestedAuthnContext: true,
     generateUniqueId: () => requestId ?? newSamlId(),
     authnRequestBinding: input.binding === 'post' ? 'HTTP-POST' : undefined,
+    // HTTP-POST carries the AuthnRequest base64 only; DEFLATE is for HTTP-Redirect (Bindings §3.5.4 vs §3.4.4.1)
+    skipRequestCompression: input.binding === 'post',
   });
 }
 

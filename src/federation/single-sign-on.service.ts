@@ -65,6 +65,12 @@ export interface SingleSignOnService {
   schemeFor(login: string, tenant?: string): Promise<AuthScheme>;
   /** True when the contact center's users may not sign in with a password. */
   isSsoOnly(ccid: string): Promise<boolean>;
+  /**
+   * Origins of the SAML IdPs a login page may send its form to (CSP `form-action` also governs the
+   * redirects after a form post): those of the client's contact centers, or of every contact center
+   * when the client is bound to none.
+   */
+  formActionOrigins(ccids: readonly string[]): Promise<string[]>;
   /** Builds the signed AuthnRequest for interaction `interactionUid` and records it. */
   beginSaml(provider: IdentityProvider, interactionUid: string): Promise<SamlAuthnRequest>;
   /** ccauth's SP metadata for contact center `ccid`. @throws AppError not_found (contact center) */
@@ -116,6 +122,23 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
   const providers = createIdentityProvidersRepository(knex);
   const requests = createSsoRequestsRepository(knex);
   const spKey = createSpKeyStore(deps);
+  /** SSO origin of a provider's stored metadata, by ccid, valid while `updatedAt`/`metadataFetchedAt` hold. */
+  const originMemo = new Map<string, { stamp: string; origin: string | null }>();
+  const originOf = (p: IdentityProvider): string | null => {
+    const stamp = `${p.updatedAt}:${p.metadataFetchedAt}`;
+    const memo = originMemo.get(p.ccid);
+    if (memo && memo.stamp === stamp) return memo.origin;
+    let origin: string | null = null;
+    try {
+      const s = p.settings as SamlSettings;
+      origin = new URL(parseIdpMetadata(p.metadataXml ?? '', s.binding).ssoUrls[s.binding]!).origin;
+    } catch {
+      origin = null;
+    }
+    if (originMemo.size > 1000) originMemo.clear();
+    originMemo.set(p.ccid, { stamp, origin });
+    return origin;
+  };
 
   /** The IdP metadata of a SAML provider, refreshed from its URL when old (a failure keeps the old copy). */
   const metadataOf = async (p: IdentityProvider, settings: SamlSettings) => {
@@ -229,6 +252,11 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
     async isSsoOnly(ccid) {
       const p = await providers.find(ccid);
       return p?.settings.ssoOnly === true;
+    },
+
+    async formActionOrigins(ccids) {
+      const list = await providers.listSaml(ccids.length ? ccids : undefined);
+      return [...new Set(list.map(originOf).filter((o): o is string => o !== null))];
     },
 
     async beginSaml(provider, interactionUid) {

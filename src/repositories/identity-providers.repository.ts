@@ -66,6 +66,13 @@ export function createIdentityProvidersRepository(db: Knex) {
       return row ? toIdentityProvider(row as Row) : undefined;
     },
 
+    /** SAML identity providers of the contact centers `ccids` (all of them when `ccids` is undefined). */
+    async listSaml(ccids?: readonly string[]): Promise<IdentityProvider[]> {
+      const q = db('identity_providers').where({ type: 'saml' }).limit(200);
+      if (ccids) q.whereIn('ccid', [...ccids]);
+      return ((await q) as Row[]).map(toIdentityProvider);
+    },
+
     /** Creates or replaces; the sign-in history is kept. Returns the stored row and whether it was new. */
     async upsert(w: IdentityProviderWrite): Promise<{ provider: IdentityProvider; created: boolean }> {
       const values = {

@@ -212,6 +212,38 @@ describe('SP-initiated sign-in', () => {
     expect((await finish(browser, acs.headers.location!)).code).toBeDefined();
   });
 
+  it('HTTP-POST binding: a page whose form carries the signed AuthnRequest, base64 without DEFLATE (Bindings §3.5.4)', async () => {
+    const metadataXml = idpMetadata({ entityId: IDP_ENTITY, ssoUrl: IDP_SSO, certificateB64: idp.certificateB64 });
+    expect((await putIdp({ type: 'saml', metadataXml, binding: 'post' })).status).toBe(200);
+    try {
+      const browser = newBrowser(t);
+      const { challenge } = pkce();
+      const { page } = await startSignIn(browser, authorizeUrl({ clientId: client.clientId, redirectUri: REDIRECT, state: 's', challenge }));
+      const res = await postSignIn(browser, page, { username: 't100\\agent', password: '' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-security-policy']).toContain('form-action');
+      expect(res.headers['content-security-policy']).toContain('https://idp.example.com');
+      expect(res.text).toContain(`action="${IDP_SSO}"`);
+      expect(res.text).not.toContain('<script');
+      const request = Buffer.from(/name="SAMLRequest" value="([^"]+)"/.exec(res.text)![1]!, 'base64').toString('utf8');
+      expect(request).toMatch(/^(<\?xml[^>]*>)?<samlp:AuthnRequest /);
+      expect(request).toContain(`AssertionConsumerServiceURL="${acsUrl}"`);
+      expect(request).toContain('<Signature');
+    } finally {
+      await putIdp({ type: 'saml', metadataXml, binding: 'redirect' });
+    }
+  });
+
+  it('the login page lets its form lead to the IdP (CSP form-action covers the redirect)', async () => {
+    const browser = newBrowser(t);
+    const { challenge } = pkce();
+    const a = await browser.get(authorizeUrl({ clientId: client.clientId, redirectUri: REDIRECT, state: 's', challenge }));
+    const entry = await browser.get(pathOf(a.headers.location!));
+    const page = await browser.get(pathOf(entry.headers.location!));
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toMatch(/form-action [^;]*https:\/\/idp\.example\.com/);
+  });
+
   it('an answer cannot finish another browser\'s interaction (the interaction cookie is required)', async () => {
     const { requestId } = await toIdp();
     const acs = await postAcs(signedResponse({ requestId }));

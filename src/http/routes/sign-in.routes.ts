@@ -74,6 +74,8 @@ const field = (body: unknown, name: string): string => {
 /** Routes of the login page. */
 export function createSignInRouter(deps: SignInDeps): Router {
   const router = new Router();
+  // the form's post may be answered with a redirect to a single sign-on IdP (CSP form-action covers redirects)
+  const ssoFormActions = (ccids: string[]): Promise<string[]> => (deps.sso ? deps.sso.formActionOrigins(ccids) : Promise.resolve([]));
   const parseForm = bodyParser({
     enableTypes: ['form'],
     formLimit: FORM_LIMIT,
@@ -94,7 +96,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const code = typeof ctx.query.error === 'string' ? ctx.query.error : '';
     const error = Object.hasOwn(SIGN_IN_ERRORS, code) ? SIGN_IN_ERRORS[code as keyof typeof SIGN_IN_ERRORS] : undefined;
     const nonce = nonceOf(ctx);
-    setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? ''))] });
+    setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? '')), ...(await ssoFormActions(client.contactCenterIds))] });
     sendPage(
       ctx,
       200,
@@ -140,7 +142,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
       if (attempt.limiter === 'user_addr') return seeOther(ctx, signInPath(uid, 'locked'));
       // the name (from unknown addresses) or this address is over its limit: 429 with the form
       const nonce = nonceOf(ctx);
-      setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? ''))] });
+      setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? '')), ...(await ssoFormActions(client.contactCenterIds))] });
       return sendPage(
         ctx,
         429,
