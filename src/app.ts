@@ -75,6 +75,7 @@ import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
 import { createSingleSignOnService } from './federation/single-sign-on.service.ts';
 import { createIdentityProviderRouter } from './http/routes/identity-provider.routes.ts';
 import { createSamlRouter } from './http/routes/saml.routes.ts';
+import { createOidcRpRouter } from './http/routes/oidc-rp.routes.ts';
 import { AUTH_SCHEME_PATH, createAuthSchemeRouter } from './http/routes/auth-scheme.routes.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
@@ -218,7 +219,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
   const sealer = createSealer(deps.keyEncryptionKeys ?? config.keyEncryptionKeys ?? [loadOrCreateKeyFile(path.join(config.dataDir, 'key-encryption-key'))]);
   // single sign-on per contact center (README "Signing in" → "Single sign-on"; src/federation/)
-  const sso = createSingleSignOnService({ knex, sealer, publicUrl: config.publicUrl });
+  const sso = createSingleSignOnService({ knex, sealer, publicUrl: config.publicUrl, allowPlainHttp: redirectUriPolicy.allowPlainHttp });
   const signingKeys = createSigningKeysService({
     knex,
     sealer,
@@ -353,6 +354,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
   app.use(createSignInRouter({ getProvider, principals, guard, csrf, sso }).routes());
   app.use(createSamlRouter({ getProvider, principals, sso }).routes());
+  app.use(createOidcRpRouter({ sso, publicUrl: config.publicUrl }).routes());
   app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });

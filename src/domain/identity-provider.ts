@@ -36,8 +36,10 @@ export interface OidcSettings extends IdentityProviderCommon {
   issuer: string;
   clientId: string;
   scope: string;
-  /** The ID token / userinfo claim holding the user's name. */
+  /** The ID token claim holding the user's name. */
   usernameClaim: string;
+  /** The upstream's authorization endpoint, as discovered when the provider was set. */
+  authorizationEndpoint: string | null;
 }
 
 export type IdentityProviderSettings = SamlSettings | OidcSettings;

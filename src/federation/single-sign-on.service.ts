@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { canonicalDomain } from '../domain/environment.ts';
 import type { AuditContext } from '../domain/audit-event.ts';
-import type { IdentityProvider, IdentityProviderSettings, SamlBinding, SamlSettings, UserMatch } from '../domain/identity-provider.ts';
+import type { IdentityProvider, IdentityProviderSettings, OidcSettings, SamlBinding, SamlSettings, UserMatch } from '../domain/identity-provider.ts';
 import { USER_ACCOUNT_PREFIX, canonicalUsername, usernameProblem } from '../domain/user.ts';
 import type { UserWithContext } from '../domain/user.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
@@ -29,6 +29,9 @@ import { MAX_METADATA_CHARS, MetadataError, parseIdpMetadata } from './saml-meta
 import { SamlRefusal, buildAuthnRequest, spMetadataXml, verifySamlResponse } from './saml-sp.ts';
 import type { SamlAuthnRequest, SamlIdentity } from './saml-sp.ts';
 import { createSpKeyStore } from './sp-key.ts';
+import { OidcRefusal, createOidcRelyingParty } from './oidc-rp.ts';
+import type { IdTokenClaims, OidcUpstream } from './oidc-rp.ts';
+import { digestToken } from '../security/tokens.ts';
 
 /** How long the IdP has to answer a sign-in, in seconds (the interaction itself lives 1 hour). */
 export const SSO_REQUEST_TTL_SECONDS = 600;
@@ -42,7 +45,22 @@ export type AuthScheme = 'saml' | 'oidc' | 'basic';
 
 /** A validated `PUT .../identity-provider` body (http/routes/identity-provider.schemas.ts). */
 export type IdentityProviderInput =
-  | (Omit<SamlSettings, 'metadataUrl'> & { metadataXml: string | null; metadataUrl: string | null });
+  | (Omit<SamlSettings, 'metadataUrl'> & { metadataXml: string | null; metadataUrl: string | null })
+  | (Omit<OidcSettings, 'authorizationEndpoint'> & { /** absent: keep the stored one */ clientSecret?: string | undefined });
+
+/** What an identity provider said about the user, whatever the protocol. */
+interface ExternalIdentity {
+  /** The user's name (SAML NameID or `usernameAttribute`; OIDC `usernameClaim`); null when absent. */
+  name: string | null;
+  /** The IdP's stable id of the user (SAML NameID; OIDC `sub`). */
+  externalId: string;
+  email: string | null;
+  givenName: string | null;
+  familyName: string | null;
+}
+
+/** How the browser is sent to the IdP. */
+export type SignInRedirect = SamlAuthnRequest | { binding: 'oidc'; requestId: string; url: string };
 
 /** The result of an IdP's answer at the ACS. */
 export type SsoOutcome =
@@ -71,8 +89,14 @@ export interface SingleSignOnService {
    * when the client is bound to none.
    */
   formActionOrigins(ccids: readonly string[]): Promise<string[]>;
-  /** Builds the signed AuthnRequest for interaction `interactionUid` and records it. */
-  beginSaml(provider: IdentityProvider, interactionUid: string): Promise<SamlAuthnRequest>;
+  /**
+   * Builds the request to the IdP for interaction `interactionUid` and records it: a signed SAML
+   * AuthnRequest, or an OIDC authorization request (PKCE, state, nonce).
+   * @throws AppError unavailable-style errors from discovery as OidcRefusal (caller shows a page)
+   */
+  beginSignIn(provider: IdentityProvider, interactionUid: string): Promise<SignInRedirect>;
+  /** Verifies the upstream OIDC callback of `ccid` (`currentUrl` with code/state or error) and records the outcome. */
+  acceptOidcCallback(ccid: string, currentUrl: URL, who: AuditContext): Promise<SsoOutcome>;
   /** ccauth's SP metadata for contact center `ccid`. @throws AppError not_found (contact center) */
   spMetadata(ccid: string): Promise<string>;
   /** Verifies a SAMLResponse posted to the ACS of `ccid` and records the outcome. */
@@ -117,14 +141,28 @@ const GIVEN_NAME_ATTRIBUTES = ['givenName', 'firstName', 'urn:oid:2.5.4.42', 'ht
 const SURNAME_ATTRIBUTES = ['sn', 'surname', 'lastName', 'urn:oid:2.5.4.4', 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname'];
 
 /** Builds the service. `sealer` seals the SP key (and upstream client secrets). */
-export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; publicUrl: string }): SingleSignOnService {
+export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; publicUrl: string; /** plain-http OIDC issuers (not in production) */ allowPlainHttp?: boolean }): SingleSignOnService {
   const { knex, publicUrl } = deps;
+  const rp = createOidcRelyingParty({ publicUrl, allowInsecure: deps.allowPlainHttp === true });
+  const secretAd = (ccid: string) => `idp-oidc-client-secret:${ccid}`;
+  /** The upstream of an OIDC provider, its client secret opened. */
+  const upstreamOf = (p: IdentityProvider): OidcUpstream => {
+    const s = p.settings as OidcSettings;
+    return { ccid: p.ccid, issuer: s.issuer, clientId: s.clientId, clientSecret: deps.sealer.open(p.clientSecretSealed ?? '', secretAd(p.ccid)), scope: s.scope };
+  };
   const providers = createIdentityProvidersRepository(knex);
   const requests = createSsoRequestsRepository(knex);
   const spKey = createSpKeyStore(deps);
   /** SSO origin of a provider's stored metadata, by ccid, valid while `updatedAt`/`metadataFetchedAt` hold. */
   const originMemo = new Map<string, { stamp: string; origin: string | null }>();
   const originOf = (p: IdentityProvider): string | null => {
+    if (p.settings.type === 'oidc') {
+      try {
+        return p.settings.authorizationEndpoint ? new URL(p.settings.authorizationEndpoint).origin : null;
+      } catch {
+        return null;
+      }
+    }
     const stamp = `${p.updatedAt}:${p.metadataFetchedAt}`;
     const memo = originMemo.get(p.ccid);
     if (memo && memo.stamp === stamp) return memo.origin;
@@ -160,19 +198,19 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
     recordAudit(knex, who, { action, targetType: 'contact_center', targetId: ccid, details });
 
   /** Finds (or, with JIT, creates) the user an identity names; a refusal reason otherwise. */
-  const matchUser = async (ccid: string, settings: SamlSettings, identity: SamlIdentity): Promise<{ user: UserWithContext } | { reason: string }> => {
+  const matchUser = async (ccid: string, settings: IdentityProviderSettings, identity: ExternalIdentity): Promise<{ user: UserWithContext } | { reason: string }> => {
     const users = createUsersRepository(knex);
-    const name = settings.usernameAttribute ? firstAttribute(identity, [settings.usernameAttribute]) : identity.nameId;
-    if (!name) return { reason: `assertion has no ${settings.usernameAttribute} attribute` };
-    const email = firstAttribute(identity, EMAIL_ATTRIBUTES);
     const match: UserMatch = settings.userMatch;
-    const value = match === 'username' ? canonicalUsername(name) : match === 'externalId' ? identity.nameId : (email ?? name);
+    const name = identity.name?.trim() || null;
+    if (match === 'username' && !name) return { reason: settings.type === 'saml' ? `assertion has no ${settings.usernameAttribute} attribute` : `ID token has no ${settings.usernameClaim} claim` };
+    if (match === 'email' && !identity.email) return { reason: 'the identity provider gave no (verified) email address' };
+    const value = match === 'username' ? canonicalUsername(name!) : match === 'externalId' ? identity.externalId : identity.email!;
     const found = await users.findForSso(ccid, match, value);
     if (found) return found.enabled ? { user: found } : { reason: 'user is disabled' };
-    if (!settings.jitProvisioning) return { reason: 'no user matches the assertion and just-in-time provisioning is off' };
-    const username = name.trim();
+    if (!settings.jitProvisioning) return { reason: 'no user matches the identity and just-in-time provisioning is off' };
+    const username = name ?? identity.email ?? '';
     const problem = usernameProblem(username);
-    if (problem) return { reason: `cannot provision a user named by the assertion: username ${problem}` };
+    if (problem) return { reason: `cannot provision a user named by the identity provider: username ${problem}` };
     try {
       await users.insert({
         id: randomUUID(),
@@ -181,19 +219,85 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
         usernameCanonical: canonicalUsername(username),
         // no password: a random one nobody knows (the user signs in through the IdP)
         passwordHash: await hashSecret(randomBytes(32).toString('base64url')),
-        firstName: firstAttribute(identity, GIVEN_NAME_ATTRIBUTES),
-        lastName: firstAttribute(identity, SURNAME_ATTRIBUTES),
-        email: email && /^[^\s@]+@[^\s@]+$/.test(email) ? email : null,
+        firstName: identity.givenName,
+        lastName: identity.familyName,
+        email: identity.email && /^[^\s@]+@[^\s@]+$/.test(identity.email) ? identity.email : null,
         authorities: [],
         properties: {},
         enabled: true,
-        externalId: match === 'externalId' ? identity.nameId : null,
+        externalId: identity.externalId,
       });
     } catch {
       return { reason: 'cannot provision the user: the name or external id is taken' };
     }
     const created = await users.findForSso(ccid, match, value);
     return created ? { user: created } : { reason: 'provisioned user not found' };
+  };
+
+  /** The identity of a verified SAML assertion. */
+  const samlIdentity = (settings: SamlSettings, a: SamlIdentity): ExternalIdentity => ({
+    name: settings.usernameAttribute ? firstAttribute(a, [settings.usernameAttribute]) : a.nameId,
+    externalId: a.nameId,
+    email: firstAttribute(a, EMAIL_ATTRIBUTES),
+    givenName: firstAttribute(a, GIVEN_NAME_ATTRIBUTES),
+    familyName: firstAttribute(a, SURNAME_ATTRIBUTES),
+  });
+
+  /** The identity of a verified ID token (OIDC Core §5.1 standard claims). */
+  const oidcIdentity = (settings: OidcSettings, c: IdTokenClaims): ExternalIdentity => {
+    const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() ? v.trim().slice(0, 254) : null);
+    return {
+      name: str(c[settings.usernameClaim]),
+      externalId: c.sub,
+      email: c.email_verified === false ? null : str(c.email),
+      givenName: str(c.given_name),
+      familyName: str(c.family_name),
+    };
+  };
+
+  /** Records the outcome of an answer to request `requestId` of interaction `interactionUid`. */
+  const conclude = async (ccid: string, protocol: 'saml' | 'oidc', requestId: string, interactionUid: string, settings: IdentityProviderSettings, identity: ExternalIdentity, who: AuditContext, refuse: (reason: string, uid: string | null) => Promise<SsoOutcome>): Promise<SsoOutcome> => {
+    const matched = await matchUser(ccid, settings, identity);
+    if ('reason' in matched) {
+      await requests.answer(ccid, requestId, null);
+      return refuse(matched.reason, interactionUid);
+    }
+    const accountId = `${USER_ACCOUNT_PREFIX}${matched.user.id}`;
+    if (!(await requests.answer(ccid, requestId, accountId))) return refuse('sign-in request already answered', interactionUid);
+    await providers.recordOutcome(ccid, { ok: true, user: matched.user.username });
+    await audit(who, 'sso.signed_in', ccid, { protocol, accountId, username: matched.user.username });
+    return { ok: true, interactionUid };
+  };
+
+  /** Creates or replaces an OIDC upstream: discovery must succeed; the client secret is sealed. */
+  const setOidc = async (ccid: string, input: Extract<IdentityProviderInput, { type: 'oidc' }>, who: AuditContext) => {
+    const existing = await providers.find(ccid);
+    let clientSecret = input.clientSecret;
+    if (clientSecret === undefined) {
+      if (existing?.settings.type !== 'oidc' || !existing.clientSecretSealed) {
+        throw new AppError('validation', 'validation failed: data.clientSecret: required for a new OpenID Connect identity provider', [{ field: 'data.clientSecret', message: 'required for a new OpenID Connect identity provider' }]);
+      }
+      clientSecret = deps.sealer.open(existing.clientSecretSealed, secretAd(ccid));
+    }
+    let authorizationEndpoint: string;
+    try {
+      ({ authorizationEndpoint } = await rp.discover({ ccid, issuer: input.issuer, clientId: input.clientId, clientSecret, scope: input.scope }));
+    } catch (err) {
+      if (!(err instanceof OidcRefusal)) throw err;
+      throw new AppError('validation', `validation failed: data.issuer: ${err.message}`, [{ field: 'data.issuer', message: err.message }]);
+    }
+    const { clientSecret: _s, ...rest } = input;
+    const settings: OidcSettings = { ...rest, authorizationEndpoint };
+    return knex.transaction(async (trx) => {
+      const r = await createIdentityProvidersRepository(trx).upsert({ ccid, settings, metadataXml: null, metadataFetched: false, clientSecretSealed: deps.sealer.seal(clientSecret, secretAd(ccid)) });
+      await recordAudit(trx, who, {
+        action: 'identity_provider.set',
+        targetType: 'contact_center',
+        targetId: ccid,
+        details: { type: 'oidc', issuer: settings.issuer, clientId: settings.clientId, userMatch: settings.userMatch, ssoOnly: settings.ssoOnly, jitProvisioning: settings.jitProvisioning, created: r.created },
+      });
+      return r;
+    });
   };
 
   return {
@@ -205,6 +309,7 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
 
     async set(ccid, input, who) {
       if (!(await createUsersRepository(knex).contactCenterExists(ccid))) throw notFound(`contact center ${ccid}`);
+      if (input.type === 'oidc') return setOidc(ccid, input, who);
       let metadataXml = input.metadataXml;
       const fetched = metadataXml === null && input.metadataUrl !== null;
       try {
@@ -215,7 +320,7 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
         const field = fetched ? 'data.metadataUrl' : 'data.metadataXml';
         throw new AppError('validation', `validation failed: ${field}: ${err.message}`, [{ field, message: err.message }]);
       }
-      const { metadataXml: _x, ...rest } = input;
+      const { metadataXml: _x, ...rest } = input as Extract<IdentityProviderInput, { type: 'saml' }>;
       const settings: IdentityProviderSettings = { ...rest, type: 'saml' };
       const result = await knex.transaction(async (trx) => {
         const r = await createIdentityProvidersRepository(trx).upsert({ ccid, settings, metadataXml, metadataFetched: fetched, clientSecretSealed: null });
@@ -255,11 +360,18 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
     },
 
     async formActionOrigins(ccids) {
-      const list = await providers.listSaml(ccids.length ? ccids : undefined);
+      const list = await providers.list(ccids.length ? ccids : undefined);
       return [...new Set(list.map(originOf).filter((o): o is string => o !== null))];
     },
 
-    async beginSaml(provider, interactionUid) {
+    async beginSignIn(provider, interactionUid) {
+      if (provider.settings.type === 'oidc') {
+        const start = await rp.begin(upstreamOf(provider));
+        const requestId = digestToken(start.state);
+        const state = { codeVerifier: deps.sealer.seal(start.codeVerifier, `sso-request:${requestId}`), nonce: start.nonce };
+        await requests.insert({ id: requestId, ccid: provider.ccid, interactionUid, state }, SSO_REQUEST_TTL_SECONDS);
+        return { binding: 'oidc', requestId, url: start.url };
+      }
       const settings = provider.settings as SamlSettings;
       const metadata = await metadataOf(provider, settings);
       const request = await buildAuthnRequest({ publicUrl, ccid: provider.ccid, key: await spKey(), metadata, binding: settings.binding as SamlBinding }, '');
@@ -304,16 +416,40 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
         await requests.answer(ccid, identity.inResponseTo, null);
         return refuse('assertion already used (replay)', interactionUid);
       }
-      const matched = await matchUser(ccid, settings, identity);
-      if ('reason' in matched) {
-        await requests.answer(ccid, identity.inResponseTo, null);
-        return refuse(matched.reason, interactionUid);
+      return conclude(ccid, 'saml', identity.inResponseTo, interactionUid!, settings, samlIdentity(settings, identity), who, refuse);
+    },
+
+    async acceptOidcCallback(ccid, currentUrl, who) {
+      const refuse = async (reason: string, interactionUid: string | null): Promise<SsoOutcome> => {
+        await providers.recordOutcome(ccid, { ok: false, reason });
+        await audit(who, 'sso.refused', ccid, { protocol: 'oidc', reason });
+        return { ok: false, reason, interactionUid };
+      };
+      const provider = await providers.find(ccid);
+      if (!provider || provider.settings.type !== 'oidc') return { ok: false, reason: 'no OpenID Connect identity provider is configured for this contact center', interactionUid: null };
+      const state = currentUrl.searchParams.get('state') ?? '';
+      if (!state || state.length > 512) return refuse('callback without state', null);
+      const requestId = digestToken(state);
+      const pending = await requests.findPending(ccid, requestId);
+      if (!pending) return refuse('state names no pending sign-in request (unknown, expired or already answered)', null);
+      const upstreamError = currentUrl.searchParams.get('error');
+      if (upstreamError) {
+        await requests.answer(ccid, requestId, null);
+        return refuse(`the identity provider answered ${upstreamError.slice(0, 64)}`, pending.interactionUid);
       }
-      const accountId = `${USER_ACCOUNT_PREFIX}${matched.user.id}`;
-      if (!(await requests.answer(ccid, identity.inResponseTo, accountId))) return refuse('sign-in request already answered', interactionUid);
-      await providers.recordOutcome(ccid, { ok: true, user: matched.user.username });
-      await audit(who, 'sso.signed_in', ccid, { protocol: 'saml', accountId, username: matched.user.username });
-      return { ok: true, interactionUid: interactionUid! };
+      let claims: IdTokenClaims;
+      try {
+        claims = await rp.finish(upstreamOf(provider), currentUrl, {
+          state,
+          nonce: pending.state.nonce ?? '',
+          codeVerifier: deps.sealer.open(pending.state.codeVerifier ?? '', `sso-request:${requestId}`),
+        });
+      } catch (err) {
+        if (!(err instanceof OidcRefusal)) throw err;
+        await requests.answer(ccid, requestId, null);
+        return refuse(err.message, pending.interactionUid);
+      }
+      return conclude(ccid, 'oidc', requestId, pending.interactionUid, provider.settings, oidcIdentity(provider.settings, claims), who, refuse);
     },
 
     takeAnswer: (uid) => requests.consumeAnswer(uid),

@@ -66,9 +66,9 @@ export function createIdentityProvidersRepository(db: Knex) {
       return row ? toIdentityProvider(row as Row) : undefined;
     },
 
-    /** SAML identity providers of the contact centers `ccids` (all of them when `ccids` is undefined). */
-    async listSaml(ccids?: readonly string[]): Promise<IdentityProvider[]> {
-      const q = db('identity_providers').where({ type: 'saml' }).limit(200);
+    /** Identity providers of the contact centers `ccids` (all of them, at most 200, when `ccids` is undefined). */
+    async list(ccids?: readonly string[]): Promise<IdentityProvider[]> {
+      const q = db('identity_providers').limit(200);
       if (ccids) q.whereIn('ccid', [...ccids]);
       return ((await q) as Row[]).map(toIdentityProvider);
     },

@@ -130,10 +130,13 @@ describe('identity-provider configuration API', () => {
   });
 
   it('refuses bad fields one by one with clear messages, and changes nothing', async () => {
-    const res = await putIdp({ type: 'ldap', binding: 'artifact', userMatch: 'phone', ssoOnly: 'yes' });
+    const res = await putIdp({ type: 'saml', binding: 'artifact', userMatch: 'phone', ssoOnly: 'yes' });
     expect(res.status).toBe(400);
     const fields = (res.body.status.detail.errors as { field: string }[]).map((e) => e.field).sort();
-    expect(fields).toEqual(expect.arrayContaining(['data.type', 'data.binding', 'data.userMatch', 'data.ssoOnly']));
+    expect(fields).toEqual(expect.arrayContaining(['data.binding', 'data.userMatch', 'data.ssoOnly']));
+    const type = await putIdp({ type: 'ldap' });
+    expect(type.status).toBe(400);
+    expect(type.body.status.detail.errors).toEqual([{ field: 'data.type', message: 'type must be "saml" or "oidc"' }]);
     const get = await t.request.get(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', ops());
     expect(get.body.data.binding).toBe('redirect');
   });

@@ -9,6 +9,7 @@ import Router from '@koa/router';
 import type { IdentityProvider } from '../../domain/identity-provider.ts';
 import { parseIdpMetadata } from '../../federation/saml-metadata.ts';
 import { samlSpUrls } from '../../federation/saml-sp.ts';
+import { oidcCallbackUrl } from '../../federation/oidc-rp.ts';
 import type { SingleSignOnService } from '../../federation/single-sign-on.service.ts';
 import { auditContextOf } from '../audit-context.ts';
 import { ok } from '../envelope.ts';
@@ -33,13 +34,15 @@ export function toApiIdentityProvider(p: IdentityProvider, publicUrl: string): R
     }
   }
   const sp = samlSpUrls(publicUrl, p.ccid);
+  const oidc = s.type === 'oidc' ? { redirectUri: oidcCallbackUrl(publicUrl, p.ccid), clientSecretSet: p.clientSecretSealed !== null } : {};
   return {
     contactCenterId: p.ccid,
     ...s,
+    ...oidc,
     idp,
     metadataFetchedAt: iso(p.metadataFetchedAt),
     metadataError: p.metadataError,
-    serviceProvider: { entityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl },
+    serviceProvider: s.type === 'saml' ? { entityId: sp.entityId, acsUrl: sp.acsUrl, metadataUrl: sp.metadataUrl } : null,
     lastSuccess: p.lastSuccessAt === null ? null : { at: iso(p.lastSuccessAt), username: p.lastSuccessUser },
     lastFailure: p.lastFailureAt === null ? null : { at: iso(p.lastFailureAt), reason: p.lastFailureReason },
     createdAt: p.createdAt,
