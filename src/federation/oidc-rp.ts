@@ -108,8 +108,13 @@ export function createOidcRelyingParty(deps: { publicUrl: string; allowInsecure:
         return claims as IdTokenClaims;
       } catch (err) {
         if (err instanceof OidcRefusal) throw err;
-        const e = err as { message?: string; error?: string; code?: string };
-        throw new OidcRefusal(`${e.error ?? e.code ?? 'refused'}: ${e.message ?? ''}`.slice(0, 200));
+        // openid-client wraps oauth4webapi's error, whose message names the failed check and
+        // whose cause names the ID token claim (iss, aud, nonce, ...); never the token itself
+        const e = err as { message?: string; error?: string; code?: string; cause?: { message?: string; cause?: { claim?: unknown } } };
+        const inner = typeof e.cause?.message === 'string' ? ` (${e.cause.message})` : '';
+        const claimName = e.cause?.cause?.claim;
+        const claim = typeof claimName === 'string' ? ` [ID token claim ${claimName}]` : '';
+        throw new OidcRefusal(`${e.error ?? e.code ?? 'refused'}: ${e.message ?? ''}${inner}${claim}`.slice(0, 300));
       }
     },
   };
