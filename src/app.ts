@@ -383,6 +383,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     logger,
     intervalMs: config.purgeIntervalMs,
     onPurged: (rows) => metrics.purgedRows.inc(rows),
+    extra: () => sso.purge(),
   });
 
   return {

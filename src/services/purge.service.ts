@@ -30,6 +30,8 @@ export function createPurgeJob(deps: {
   intervalMs: number;
   batchSize?: number;
   onPurged?: (rows: number) => void;
+  /** More expired rows to delete on each run (single sign-on requests and assertion IDs); returns rows deleted. */
+  extra?: () => Promise<number>;
 }): PurgeJob {
   const batchSize = deps.batchSize ?? 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -55,6 +57,7 @@ export function createPurgeJob(deps: {
         if (n < batchSize) break;
       }
       total += await deps.repo.clearExpiredSuccessors();
+      if (deps.extra) total += await deps.extra();
       if (total) {
         deps.logger.info({ event: 'purge', rows: total }, 'expired oidc rows purged');
         deps.onPurged?.(total);

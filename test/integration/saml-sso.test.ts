@@ -134,6 +134,9 @@ describe('identity-provider configuration API', () => {
     expect(res.status).toBe(400);
     const fields = (res.body.status.detail.errors as { field: string }[]).map((e) => e.field).sort();
     expect(fields).toEqual(expect.arrayContaining(['data.binding', 'data.userMatch', 'data.ssoOnly']));
+    const idpInitiated = await putIdp({ type: 'saml', metadataUrl: 'https://idp.example.com/md', allowIdpInitiated: true });
+    expect(idpInitiated.status).toBe(400);
+    expect(idpInitiated.body.status.detail.errors).toEqual([{ field: 'data.allowIdpInitiated', message: expect.stringContaining('not supported yet') }]);
     const type = await putIdp({ type: 'ldap' });
     expect(type.status).toBe(400);
     expect(type.body.status.detail.errors).toEqual([{ field: 'data.type', message: 'type must be "saml" or "oidc"' }]);
@@ -440,5 +443,20 @@ describe('ssoOnly', () => {
       .type('form')
       .send({ grant_type: 'password', username: 't100\\agent', password: 'correct horse battery' });
     expect(grant.status, grant.text).toBe(200);
+  });
+});
+
+describe('purge', () => {
+  it('deletes expired assertion IDs and sign-in requests, keeps live ones', async () => {
+    const k = t.db.knex;
+    await k('saml_assertion_ids').insert([
+      { ccid, assertion_id: '_expired', expires_at: k.raw(`now() - interval '1 minute'`) },
+      { ccid, assertion_id: '_live', expires_at: k.raw(`now() + interval '1 hour'`) },
+    ]);
+    await k('sso_requests').insert({ id: '_old', ccid, interaction_uid: 'x', expires_at: k.raw(`now() - interval '2 hours'`) });
+    await t.ccauth.purge.runOnce();
+    expect(await k('saml_assertion_ids').where({ assertion_id: '_expired' }).first()).toBeUndefined();
+    expect(await k('saml_assertion_ids').where({ assertion_id: '_live' }).first()).toBeDefined();
+    expect(await k('sso_requests').where({ id: '_old' }).first()).toBeUndefined();
   });
 });

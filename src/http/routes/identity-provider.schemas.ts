@@ -45,7 +45,8 @@ const samlBody = z
     binding: z.enum(['redirect', 'post'], { error: 'must be "redirect" or "post"' }).default('redirect'),
     userMatch,
     usernameAttribute: name(255).nullable().default(null),
-    allowIdpInitiated: flag.default(false),
+    // IdP-initiated sign-in (RelayState naming a client) is not built yet: refused rather than silently ignored
+    allowIdpInitiated: flag.refine((v) => v === false, 'IdP-initiated sign-in is not supported yet; use SP-initiated sign-in (false)').default(false),
     jitProvisioning: flag.default(false),
     ssoOnly: flag.default(false),
   })
