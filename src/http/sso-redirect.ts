@@ -12,6 +12,7 @@ import { OidcRefusal } from '../federation/oidc-rp.ts';
 import { nonceOf, seeOther, sendPage } from './interaction-pages.ts';
 import { formActionSource, setPageSecurityHeaders } from './middleware/security-headers.ts';
 import { html } from './views/html.ts';
+import { renderPage } from './views/layout.ts';
 import { messagePage } from './views/message.view.ts';
 
 /** Starts single sign-on for interaction `uid` at `provider` and answers the browser. */
@@ -31,4 +32,27 @@ export async function sendToIdentityProvider(ctx: Context, sso: SingleSignOnServ
   const inputs = Object.entries(request.fields).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`);
   const form = html`<form method="post" action="${request.action}">${inputs}<button type="submit">Continue to your organization's sign-in</button></form>`;
   sendPage(ctx, 200, messagePage({ nonce, title: 'Sign in with your organization', message: 'Your organization signs you in. Continue to its sign-in page.', extra: form }));
+}
+
+/**
+ * Answers an accepted IdP answer (at the ACS or the OIDC callback) with a page that moves on at once
+ * to `location` (same origin: `/auth/v3/sign-in/sso?uid=…`) by a meta refresh, with a link as a
+ * fallback, instead of a 303. A redirect would continue the IdP's form submission, and browsers
+ * apply the IdP page's CSP `form-action` to every redirect of it: an IdP that allows its forms to
+ * reach only its relying party (ccauth itself does) would block the rest of the way to the client.
+ * A meta refresh is a new navigation; no script runs.
+ */
+export function continueToSignIn(ctx: Context, location: string): void {
+  const nonce = nonceOf(ctx);
+  setPageSecurityHeaders(ctx, { nonce });
+  sendPage(
+    ctx,
+    200,
+    renderPage({
+      title: 'Signing you in',
+      nonce,
+      head: html`<meta http-equiv="refresh" content="0;url=${location}">`,
+      body: html`<p>Your organization signed you in. <a class="link" href="${location}">Continue</a></p>`,
+    }),
+  );
 }

@@ -3,7 +3,7 @@
  * upstream OpenID Connect provider (README "Signing in" → "Single sign-on"). The answer is tied
  * to its interaction by `state` (federation/single-sign-on.service.ts); the code is redeemed with
  * the PKCE verifier and the ID token checked (issuer, audience, nonce, signature) by openid-client.
- * Accepted: 303 to `GET /auth/v3/sign-in/sso?uid=…`, which finishes the interaction (saml.routes.ts);
+ * Accepted: a page moving on at once (meta refresh, http/sso-redirect.ts) to `GET /auth/v3/sign-in/sso?uid=…`, which finishes the interaction (saml.routes.ts);
  * refused: back to the sign-in page with an error, or a 400 page when no interaction is known.
  */
 import Router from '@koa/router';
@@ -11,6 +11,7 @@ import type { SingleSignOnService } from '../../federation/single-sign-on.servic
 import { oidcCallbackUrl } from '../../federation/oidc-rp.ts';
 import { nonceOf, pageErrors, seeOther, sendPage, signInPath } from '../interaction-pages.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
+import { continueToSignIn } from '../sso-redirect.ts';
 import { messagePage } from '../views/message.view.ts';
 import { SSO_COMPLETE_PATH } from './saml.routes.ts';
 
@@ -37,7 +38,7 @@ export function createOidcRpRouter(deps: { sso: SingleSignOnService; publicUrl: 
     const outcome = await deps.sso.acceptOidcCallback(ccid, currentUrl, { actor: 'oidc-callback', sourceIp: ctx.ip || null });
     if (outcome.ok) {
       ctx.log.info({ event: 'sso_accepted', ccid, protocol: 'oidc' }, 'identity provider answer accepted');
-      return seeOther(ctx, `${SSO_COMPLETE_PATH}?uid=${encodeURIComponent(outcome.interactionUid)}`);
+      return continueToSignIn(ctx, `${SSO_COMPLETE_PATH}?uid=${encodeURIComponent(outcome.interactionUid)}`);
     }
     ctx.log.warn({ event: 'sso_refused', ccid, protocol: 'oidc', reason: outcome.reason }, 'identity provider answer refused');
     if (outcome.interactionUid) return seeOther(ctx, signInPath(outcome.interactionUid, 'sso'));

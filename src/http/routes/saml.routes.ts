@@ -7,8 +7,8 @@
  * - `POST /auth/v3/saml/{ccid}/acs` — the HTTP-POST binding response (SAML 2.0 Bindings §3.5). The
  *   IdP posts it cross-site, so the browser sends none of the interaction's cookies; the answer is
  *   tied to its interaction by the signed InResponseTo (federation/single-sign-on.service.ts) and
- *   the browser is sent (303) to `GET /auth/v3/sign-in/sso?uid=…`, a same-site navigation that
- *   carries the interaction cookie, which finishes the interaction exactly as a password sign-in
+ *   the browser is sent on (a meta-refresh page: http/sso-redirect.ts `continueToSignIn`) to
+ *   `GET /auth/v3/sign-in/sso?uid=…`, a same-site navigation that carries the interaction cookie, which finishes the interaction exactly as a password sign-in
  *   does. A refused answer goes back to the sign-in page with an error (or, with no interaction to
  *   go back to, a 400 page); the reason is logged and audited, never the assertion.
  */
@@ -33,6 +33,7 @@ import {
   signInPath,
 } from '../interaction-pages.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
+import { continueToSignIn } from '../sso-redirect.ts';
 import { messagePage } from '../views/message.view.ts';
 
 /** Where the ACS sends the browser to finish its interaction. */
@@ -102,7 +103,7 @@ export function createSamlRouter(deps: SamlRoutesDeps): Router {
     const outcome = await deps.sso.acceptSamlResponse(ccid.toLowerCase(), samlResponse, { actor: 'saml-acs', sourceIp: ctx.ip || null });
     if (outcome.ok) {
       ctx.log.info({ event: 'sso_accepted', ccid, protocol: 'saml' }, 'identity provider answer accepted');
-      return seeOther(ctx, `${SSO_COMPLETE_PATH}?uid=${encodeURIComponent(outcome.interactionUid)}`);
+      return continueToSignIn(ctx, `${SSO_COMPLETE_PATH}?uid=${encodeURIComponent(outcome.interactionUid)}`);
     }
     ctx.log.warn({ event: 'sso_refused', ccid, protocol: 'saml', reason: outcome.reason }, 'identity provider answer refused');
     if (outcome.interactionUid) return seeOther(ctx, signInPath(outcome.interactionUid, 'sso'));
