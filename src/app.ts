@@ -371,6 +371,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       audit,
       publicUrl: config.publicUrl,
       tokenEndpoint,
+      sso,
     }),
   );
   app.use(refuseBlockedMiddleware);
