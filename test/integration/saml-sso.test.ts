@@ -5,6 +5,8 @@
  * profile must withstand, each with a response built and signed in the test (test/helpers/saml-idp.ts).
  */
 import { randomBytes, X509Certificate } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
@@ -56,14 +58,14 @@ afterAll(async () => {
 });
 
 /** authorize → login page → `t100\<name>` without a password → 303 to the IdP; returns the AuthnRequest. */
-async function toIdp(name = 'agent'): Promise<{ browser: Browser; requestId: string; verifier: string; location: string }> {
+async function toIdp(name = 'agent', ssoUrl = IDP_SSO): Promise<{ browser: Browser; requestId: string; verifier: string; location: string }> {
   const browser = newBrowser(t);
   const { verifier, challenge } = pkce();
   const { page } = await startSignIn(browser, authorizeUrl({ clientId: client.clientId, redirectUri: REDIRECT, state: 's1', challenge }));
   const res = await postSignIn(browser, page, { username: `t100\\${name}`, password: '' });
   expect(res.status, res.text).toBe(303);
   const location = res.headers.location!;
-  expect(location.startsWith(`${IDP_SSO}?`)).toBe(true);
+  expect(location.startsWith(`${ssoUrl}?`)).toBe(true);
   const request = authnRequestOf(location);
   expect(request.signed).toBe(true);
   return { browser, requestId: request.id, verifier, location };
@@ -456,5 +458,44 @@ describe('purge', () => {
     expect(await k('saml_assertion_ids').where({ assertion_id: '_expired' }).first()).toBeUndefined();
     expect(await k('saml_assertion_ids').where({ assertion_id: '_live' }).first()).toBeDefined();
     expect(await k('sso_requests').where({ id: '_old' }).first()).toBeUndefined();
+  });
+});
+
+describe('metadataUrl', () => {
+  it('fetches the metadata, refreshes it when old, and keeps the last good copy when a refresh fails', async () => {
+    let served: { status: number; body: string } = { status: 200, body: idpMetadata({ entityId: IDP_ENTITY, ssoUrl: IDP_SSO, certificateB64: idp.certificateB64 }) };
+    const server = http.createServer((_req, res) => {
+      res.writeHead(served.status, { 'content-type': 'application/samlmetadata+xml' });
+      res.end(served.body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metadata`;
+    const age = () => t.db.knex('identity_providers').where({ ccid }).update({ metadata_fetched_at: t.db.knex.raw(`now() - interval '7 hours'`) });
+    try {
+      expect((await putIdp({ type: 'saml', metadataUrl: url })).status).toBe(200);
+      // the IdP is down at the next refresh: the last good copy still sends users to the IdP
+      served = { status: 503, body: 'down' };
+      await age();
+      expect((await toIdp()).location.startsWith(IDP_SSO)).toBe(true);
+      const get = await t.request.get(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', ops());
+      expect(get.body.data.metadataError).toBe('metadataUrl answered HTTP 503');
+      expect(get.body.data.idp.entityId).toBe(IDP_ENTITY);
+      // a later refresh picks up new metadata (another SSO URL)
+      served = { status: 200, body: idpMetadata({ entityId: IDP_ENTITY, ssoUrl: 'https://idp.example.com/sso-v2', certificateB64: idp.certificateB64 }) };
+      await age();
+      expect((await toIdp('agent', 'https://idp.example.com/sso-v2')).requestId).toMatch(/^_/);
+      const after = await t.request.get(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', ops());
+      expect(after.body.data.metadataError).toBeNull();
+      expect(after.body.data.idp.ssoUrls.redirect).toBe('https://idp.example.com/sso-v2');
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+      await putIdp({ type: 'saml', metadataXml: idpMetadata({ entityId: IDP_ENTITY, ssoUrl: IDP_SSO, certificateB64: idp.certificateB64 }) });
+    }
+  });
+
+  it('refuses a metadataUrl that cannot be fetched (400, data.metadataUrl)', async () => {
+    const res = await putIdp({ type: 'saml', metadataUrl: 'http://127.0.0.1:1/metadata' });
+    expect(res.status).toBe(400);
+    expect(res.body.status.detail.errors).toEqual([{ field: 'data.metadataUrl', message: 'metadataUrl could not be fetched' }]);
   });
 });
