@@ -61,6 +61,9 @@ const unknownContactCenter = (ccid: string): AppError => notFound(`contact cente
 
 /** Translates constraint violations of `users` into client-visible errors. */
 function translate(err: unknown, ccid: string, username: string | undefined): never {
+  if (isPgError(err, PG_UNIQUE_VIOLATION) && err.constraint === 'users_ccid_external_id_unique') {
+    throw new AppError('already_exists', `another user of contact center ${ccid} has this externalId`);
+  }
   if (isPgError(err, PG_UNIQUE_VIOLATION)) {
     const who = username !== undefined ? `user ${username}` : 'user';
     throw new AppError('already_exists', `${who} already exists in contact center ${ccid}`);

@@ -164,3 +164,19 @@ describe('sign-in', () => {
     expect(user).toMatchObject({ username: 'jit.agent', first_name: 'Jo', last_name: 'Tester', email: 'jit@corp.example.com' });
   });
 });
+
+describe('users externalId', () => {
+  it('is unique per contact center (409 code 18 naming externalId), settable and clearable', async () => {
+    const mk = (username: string) =>
+      t.request.post(`/environment/v3/contact-centers/${ccid}/users`).set('Authorization', ops()).send({ data: { username, password: 'correct horse battery', externalId: 'ext-1' } });
+    const first = await mk('ext.one');
+    expect(first.status).toBe(200);
+    expect(first.body.data.externalId).toBe('ext-1');
+    const dup = await mk('ext.two');
+    expect(dup.status).toBe(409);
+    expect(dup.body.status).toMatchObject({ code: 18, message: expect.stringContaining('externalId') });
+    const cleared = await t.request.put(`/environment/v3/contact-centers/${ccid}/users/${first.body.data.id}`).set('Authorization', ops()).send({ data: { externalId: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.data.externalId).toBeNull();
+  });
+});
