@@ -353,7 +353,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
   app.use(createSignInRouter({ getProvider, principals, guard, csrf, sso }).routes());
-  app.use(createSamlRouter({ getProvider, principals, sso }).routes());
+  app.use(createSamlRouter({ getProvider, principals, sso, secureCookies: new URL(config.publicUrl).protocol === 'https:' }).routes());
   app.use(createOidcRpRouter({ sso, publicUrl: config.publicUrl }).routes());
   app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard

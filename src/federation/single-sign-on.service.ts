@@ -65,6 +65,8 @@ export type SignInRedirect = SamlAuthnRequest | { binding: 'oidc'; requestId: st
 /** The result of an IdP's answer at the ACS. */
 export type SsoOutcome =
   | { ok: true; interactionUid: string }
+  /** IdP-initiated: the one-time token the browser must carry to the client's next authorization */
+  | { ok: true; interactionUid: null; idpInitiatedToken: string }
   | { ok: false; reason: string; /** the interaction to send the browser back to, when known */ interactionUid: string | null };
 
 export interface SingleSignOnService {
@@ -99,8 +101,13 @@ export interface SingleSignOnService {
   acceptOidcCallback(ccid: string, currentUrl: URL, who: AuditContext): Promise<SsoOutcome>;
   /** ccauth's SP metadata for contact center `ccid`. @throws AppError not_found (contact center) */
   spMetadata(ccid: string): Promise<string>;
-  /** Verifies a SAMLResponse posted to the ACS of `ccid` and records the outcome. */
-  acceptSamlResponse(ccid: string, samlResponse: string, who: AuditContext): Promise<SsoOutcome>;
+  /**
+   * Verifies a SAMLResponse posted to the ACS of `ccid` and records the outcome. `idpClient` is the
+   * client RelayState names (IdP-initiated sign-in only; null when it names none).
+   */
+  acceptSamlResponse(ccid: string, samlResponse: string, who: AuditContext, idpClient?: { clientId: string; contactCenterIds: string[] } | null): Promise<SsoOutcome>;
+  /** Takes an IdP-initiated sign-in for `clientId` (once) by the browser's token, binding it to interaction `interactionUid`. */
+  takeIdpInitiated(token: string, clientId: string, interactionUid: string): Promise<{ accountId: string; ccid: string } | undefined>;
   /** The accepted answer for interaction `uid`, once; undefined when there is none. */
   takeAnswer(interactionUid: string): Promise<{ accountId: string; ccid: string } | undefined>;
   /** Deletes expired requests and assertion IDs. */
@@ -384,7 +391,7 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
       return spMetadataXml(publicUrl, ccid, await spKey());
     },
 
-    async acceptSamlResponse(ccid, samlResponse, who) {
+    async acceptSamlResponse(ccid, samlResponse, who, idpClient) {
       const refuse = async (reason: string, interactionUid: string | null): Promise<SsoOutcome> => {
         await providers.recordOutcome(ccid, { ok: false, reason });
         await audit(who, 'sso.refused', ccid, { protocol: 'saml', reason });
@@ -408,8 +415,21 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
         interactionUid = pending.interactionUid;
       } else if (!settings.allowIdpInitiated) {
         return refuse('IdP-initiated sign-in is not allowed for this contact center', null);
+      } else if (!idpClient) {
+        return refuse('IdP-initiated sign-in: RelayState names no client', null);
+      } else if (idpClient.contactCenterIds.length > 0 && !idpClient.contactCenterIds.includes(ccid)) {
+        return refuse('IdP-initiated sign-in: the client named by RelayState does not accept this contact center\'s users', null);
       } else {
-        return refuse('IdP-initiated sign-in needs a client named by RelayState (not supported by this endpoint yet)', null);
+        // unsolicited: the assertion must not be replayed either; then a one-time token for the browser
+        if (!(await requests.rememberAssertion(ccid, identity.assertionId, identity.expiresAt))) return refuse('assertion already used (replay)', null);
+        const matched = await matchUser(ccid, settings, samlIdentity(settings, identity));
+        if ('reason' in matched) return refuse(matched.reason, null);
+        const token = randomBytes(32).toString('base64url');
+        const accountId = `${USER_ACCOUNT_PREFIX}${matched.user.id}`;
+        await requests.insertIdpInitiated(digestToken(token), ccid, idpClient.clientId, accountId, SSO_REQUEST_TTL_SECONDS);
+        await providers.recordOutcome(ccid, { ok: true, user: matched.user.username });
+        await audit(who, 'sso.signed_in', ccid, { protocol: 'saml', idpInitiated: true, clientId: idpClient.clientId, accountId, username: matched.user.username });
+        return { ok: true, interactionUid: null, idpInitiatedToken: token };
       }
       // a replayed assertion fails on every process (PostgreSQL)
       if (!(await requests.rememberAssertion(ccid, identity.assertionId, identity.expiresAt))) {
@@ -453,6 +473,7 @@ export function createSingleSignOnService(deps: { knex: Knex; sealer: Sealer; pu
     },
 
     takeAnswer: (uid) => requests.consumeAnswer(uid),
+    takeIdpInitiated: (token, clientId, uid) => (token.length > 100 ? Promise.resolve(undefined) : requests.consumeIdpInitiated(digestToken(token), clientId, uid)),
     purge: () => requests.purgeExpired(),
   };
 }

@@ -6,10 +6,13 @@
  * `form-action` opened to the IdP's origin only.
  */
 import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { PrincipalsService } from '../services/principals.service.ts';
 import type { IdentityProvider } from '../domain/identity-provider.ts';
 import type { SingleSignOnService } from '../federation/single-sign-on.service.ts';
 import { OidcRefusal } from '../federation/oidc-rp.ts';
-import { nonceOf, seeOther, sendPage } from './interaction-pages.ts';
+import { approveGrant, finishInteraction, nonceOf, seeOther, sendPage, signInPath } from './interaction-pages.ts';
+import type { Interaction, InteractionClient } from './interaction-pages.ts';
 import { formActionSource, setPageSecurityHeaders } from './middleware/security-headers.ts';
 import { html } from './views/html.ts';
 import { renderPage } from './views/layout.ts';
@@ -55,4 +58,29 @@ export function continueToSignIn(ctx: Context, location: string): void {
       body: html`<p>Your organization signed you in. <a class="link" href="${location}">Continue</a></p>`,
     }),
   );
+}
+
+/** Cookie carrying the one-time token of an accepted IdP-initiated SAML sign-in to the login page. */
+export const IDP_INITIATED_COOKIE = 'ccauth_sso_idp';
+
+/**
+ * Finishes interaction `interaction` for the account an identity provider signed in, exactly as a
+ * password sign-in does: the user must still be enabled and, for a client bound to contact
+ * centers, one of theirs (else back to the form with `error=sso`); consent is implied for internal
+ * clients.
+ */
+export async function finishSsoSignIn(
+  ctx: Context,
+  deps: { getProvider: () => Provider; principals: PrincipalsService },
+  interaction: Interaction,
+  client: InteractionClient,
+  accountId: string,
+  how: 'sso' | 'sso_idp_initiated',
+): Promise<void> {
+  const principal = await deps.principals.findByAccountId(accountId);
+  const outside = principal?.kind === 'user' && client.contactCenterIds.length > 0 && !client.contactCenterIds.includes(principal.user.ccid);
+  if (!principal || principal.kind !== 'user' || outside) return seeOther(ctx, signInPath(interaction.uid, 'sso'));
+  const consent = client.internal ? { consent: { grantId: await approveGrant(deps.getProvider(), interaction, principal.accountId, client.clientId) } } : {};
+  ctx.log.info({ event: 'login', method: how, account_id: principal.accountId, client_id: client.clientId, consent_implied: client.internal }, 'signed in');
+  await finishInteraction(deps.getProvider(), ctx, { login: { accountId: principal.accountId, amr: ['ext'] }, ...consent });
 }

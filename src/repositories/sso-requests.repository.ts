@@ -68,6 +68,34 @@ export function createSsoRequestsRepository(db: Knex) {
     },
 
     /**
+     * Records an accepted IdP-initiated sign-in (no interaction yet) for `clientId`, valid for
+     * `ttlSeconds`; `id` is the digest of the one-time token the browser carries.
+     */
+    async insertIdpInitiated(id: string, ccid: string, clientId: string, accountId: string, ttlSeconds: number): Promise<void> {
+      await db('sso_requests').insert({
+        id,
+        ccid,
+        interaction_uid: '',
+        state: JSON.stringify({ clientId }),
+        account_id: accountId,
+        responded_at: db.fn.now(),
+        expires_at: db.raw(`now() + make_interval(secs => ?)`, [ttlSeconds]),
+      });
+    },
+
+    /** Takes an IdP-initiated sign-in for `clientId` (once), binding it to `interactionUid`. */
+    async consumeIdpInitiated(id: string, clientId: string, interactionUid: string): Promise<{ accountId: string; ccid: string } | undefined> {
+      const [row] = (await db('sso_requests')
+        .where({ id, interaction_uid: '' })
+        .whereRaw(`state->>'clientId' = ?`, [clientId])
+        .whereNotNull('account_id')
+        .whereNull('consumed_at')
+        .where('expires_at', '>', db.fn.now())
+        .update({ consumed_at: db.fn.now(), interaction_uid: interactionUid }, ['account_id', 'ccid'])) as { account_id: string; ccid: string }[];
+      return row ? { accountId: row.account_id, ccid: row.ccid } : undefined;
+    },
+
+    /**
      * Remembers an accepted SAML assertion ID until `expiresAt`; false when it was seen before
      * (a replay).
      */

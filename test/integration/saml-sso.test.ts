@@ -136,9 +136,6 @@ describe('identity-provider configuration API', () => {
     expect(res.status).toBe(400);
     const fields = (res.body.status.detail.errors as { field: string }[]).map((e) => e.field).sort();
     expect(fields).toEqual(expect.arrayContaining(['data.binding', 'data.userMatch', 'data.ssoOnly']));
-    const idpInitiated = await putIdp({ type: 'saml', metadataUrl: 'https://idp.example.com/md', allowIdpInitiated: true });
-    expect(idpInitiated.status).toBe(400);
-    expect(idpInitiated.body.status.detail.errors).toEqual([{ field: 'data.allowIdpInitiated', message: expect.stringContaining('not supported yet') }]);
     const type = await putIdp({ type: 'ldap' });
     expect(type.status).toBe(400);
     expect(type.body.status.detail.errors).toEqual([{ field: 'data.type', message: 'type must be "saml" or "oidc"' }]);
@@ -497,5 +494,58 @@ describe('metadataUrl', () => {
     const res = await putIdp({ type: 'saml', metadataUrl: 'http://127.0.0.1:1/metadata' });
     expect(res.status).toBe(400);
     expect(res.body.status.detail.errors).toEqual([{ field: 'data.metadataUrl', message: 'metadataUrl could not be fetched' }]);
+  });
+});
+
+describe('IdP-initiated sign-in (allowIdpInitiated)', () => {
+  const metadataXml = () => idpMetadata({ entityId: IDP_ENTITY, ssoUrl: IDP_SSO, certificateB64: idp.certificateB64 });
+  const unsolicited = (relayState: string, nameIdXml = 'agent') => {
+    const assertion = assertionXml({ issuer: IDP_ENTITY, audience: spEntity, recipient: acsUrl, inResponseTo: null, nameIdXml });
+    return { SAMLResponse: b64(signElement(responseXml({ issuer: IDP_ENTITY, destination: acsUrl, assertion }), 'Assertion', idp)), RelayState: relayState };
+  };
+
+  it('lands the agent on the client\'s registered redirect URI with a code, without a password', async () => {
+    expect((await putIdp({ type: 'saml', metadataXml: metadataXml(), allowIdpInitiated: true })).status).toBe(200);
+    try {
+      const browser = newBrowser(t);
+      const acs = await browser.post(`/auth/v3/saml/${ccid}/acs`).type('form').send(unsolicited(client.clientId));
+      expect(acs.status, acs.text).toBe(200);
+      const next = continuedTo(acs);
+      expect(next).toMatch(/^\/auth\/v3\/oauth\/authorize\?/);
+      expect(new URL(next, PUBLIC).searchParams.get('redirect_uri')).toBe(REDIRECT);
+      const { location } = await followInside(browser, next);
+      expect(location!.startsWith(`${REDIRECT}?`)).toBe(true);
+      const code = new URL(location!).searchParams.get('code')!;
+      const tokens = await t.request.post('/auth/v3/oauth/token').set('Authorization', basic(client.clientId, client.secret)).type('form').send({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT });
+      expect(tokens.status, tokens.text).toBe(200);
+      const info = await t.request.get('/auth/v3/userinfo').set('Authorization', `Bearer ${tokens.body.access_token}`);
+      expect(info.body.username).toMatch(/agent/);
+      // the token was taken once, by this sign-in; the cookie is cleared
+      const rows = await t.db.knex('sso_requests').where({ ccid }).whereRaw(`state->>'clientId' = ?`, [client.clientId]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].consumed_at).not.toBeNull();
+      expect(rows[0].interaction_uid).not.toBe('');
+      // a fresh browser following the same authorization gets the login form
+      const other = await followInside(newBrowser(t), next);
+      expect(other.res?.status).toBe(200);
+      expect(other.res?.text).toContain('name="password"');
+    } finally {
+      await putIdp({ type: 'saml', metadataXml: metadataXml() });
+    }
+  });
+
+  it('refuses a RelayState that names no client (never an open redirect)', async () => {
+    expect((await putIdp({ type: 'saml', metadataXml: metadataXml(), allowIdpInitiated: true })).status).toBe(200);
+    try {
+      for (const relayState of ['', 'https://evil.example.com/', 'no-such-client']) {
+        const acs = await t.request.post(`/auth/v3/saml/${ccid}/acs`).type('form').send(unsolicited(relayState));
+        expect(acs.status).toBe(400);
+        expect(acs.headers.location).toBeUndefined();
+        expect(acs.text).not.toContain('evil.example.com');
+      }
+      expect((await t.db.knex('audit_events').where({ action: 'sso.refused' }).orderBy('id', 'desc').first()).details.reason).toMatch(/RelayState names no client/);
+    } finally {
+      await putIdp({ type: 'saml', metadataXml: metadataXml() });
+    }
   });
 });

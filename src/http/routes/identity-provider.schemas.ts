@@ -45,8 +45,7 @@ const samlBody = z
     binding: z.enum(['redirect', 'post'], { error: 'must be "redirect" or "post"' }).default('redirect'),
     userMatch,
     usernameAttribute: name(255).nullable().default(null),
-    // IdP-initiated sign-in (RelayState naming a client) is not built yet: refused rather than silently ignored
-    allowIdpInitiated: flag.refine((v) => v === false, 'IdP-initiated sign-in is not supported yet; use SP-initiated sign-in (false)').default(false),
+    allowIdpInitiated: flag.default(false),
     jitProvisioning: flag.default(false),
     ssoOnly: flag.default(false),
   })

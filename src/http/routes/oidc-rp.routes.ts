@@ -37,6 +37,7 @@ export function createOidcRpRouter(deps: { sso: SingleSignOnService; publicUrl: 
     const currentUrl = new URL(`${oidcCallbackUrl(deps.publicUrl, ccid)}?${ctx.querystring}`);
     const outcome = await deps.sso.acceptOidcCallback(ccid, currentUrl, { actor: 'oidc-callback', sourceIp: ctx.ip || null });
     if (outcome.ok) {
+      if (outcome.interactionUid === null) return refused(); // IdP-initiated exists for SAML only
       ctx.log.info({ event: 'sso_accepted', ccid, protocol: 'oidc' }, 'identity provider answer accepted');
       return continueToSignIn(ctx, `${SSO_COMPLETE_PATH}?uid=${encodeURIComponent(outcome.interactionUid)}`);
     }

@@ -11,6 +11,10 @@
  *   `GET /auth/v3/sign-in/sso?uid=…`, a same-site navigation that carries the interaction cookie, which finishes the interaction exactly as a password sign-in
  *   does. A refused answer goes back to the sign-in page with an error (or, with no interaction to
  *   go back to, a 400 page); the reason is logged and audited, never the assertion.
+ *   IdP-initiated (no InResponseTo; `allowIdpInitiated`): RelayState must name a client; the browser
+ *   gets a one-time token (HttpOnly cookie for `/auth/v3/sign-in`, 10 minutes) and goes to that
+ *   client's authorization with its first registered redirect URI, whose login page takes the token
+ *   instead of asking for a password: the user lands only on a registered redirect URI.
  */
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
@@ -21,9 +25,7 @@ import type { SingleSignOnService } from '../../federation/single-sign-on.servic
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import {
   SIGN_IN_PATH,
-  approveGrant,
   expiredPage,
-  finishInteraction,
   interactionClient,
   loadInteraction,
   nonceOf,
@@ -33,7 +35,7 @@ import {
   signInPath,
 } from '../interaction-pages.ts';
 import { securityHeaders } from '../middleware/security-headers.ts';
-import { continueToSignIn } from '../sso-redirect.ts';
+import { IDP_INITIATED_COOKIE, continueToSignIn, finishSsoSignIn } from '../sso-redirect.ts';
 import { messagePage } from '../views/message.view.ts';
 
 /** Where the ACS sends the browser to finish its interaction. */
@@ -46,6 +48,8 @@ export interface SamlRoutesDeps {
   getProvider: () => Provider;
   principals: PrincipalsService;
   sso: SingleSignOnService;
+  /** Mark cookies Secure (PUBLIC_URL is https) even when koa sees plain http behind a proxy. */
+  secureCookies?: boolean;
 }
 
 function refusedPage(ctx: Context): void {
@@ -100,7 +104,16 @@ export function createSamlRouter(deps: SamlRoutesDeps): Router {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     const samlResponse = typeof body.SAMLResponse === 'string' ? body.SAMLResponse : '';
     if (!UUID.test(ccid) || !samlResponse) return refusedPage(ctx);
-    const outcome = await deps.sso.acceptSamlResponse(ccid.toLowerCase(), samlResponse, { actor: 'saml-acs', sourceIp: ctx.ip || null });
+    // IdP-initiated: RelayState names the client whose registered redirect URI the user lands on
+    const relayState = typeof body.RelayState === 'string' ? body.RelayState.slice(0, 255) : '';
+    const idpClient = relayState ? await interactionClient(deps.getProvider(), relayState) : undefined;
+    const outcome = await deps.sso.acceptSamlResponse(ccid.toLowerCase(), samlResponse, { actor: 'saml-acs', sourceIp: ctx.ip || null }, idpClient && idpClient.redirectUris.length ? idpClient : null);
+    if (outcome.ok && outcome.interactionUid === null) {
+      ctx.log.info({ event: 'sso_accepted', ccid, protocol: 'saml', idp_initiated: true, client_id: idpClient!.clientId }, 'identity provider answer accepted');
+      ctx.cookies.set(IDP_INITIATED_COOKIE, outcome.idpInitiatedToken, { path: SIGN_IN_PATH, httpOnly: true, sameSite: 'lax', secure: ctx.protocol === 'https' || deps.secureCookies === true, maxAge: 600_000, overwrite: true });
+      const q = new URLSearchParams({ client_id: idpClient!.clientId, redirect_uri: idpClient!.redirectUris[0]!, response_type: 'code', scope: 'openid' });
+      return continueToSignIn(ctx, `/auth/v3/oauth/authorize?${q.toString()}`);
+    }
     if (outcome.ok) {
       ctx.log.info({ event: 'sso_accepted', ccid, protocol: 'saml' }, 'identity provider answer accepted');
       return continueToSignIn(ctx, `${SSO_COMPLETE_PATH}?uid=${encodeURIComponent(outcome.interactionUid)}`);
@@ -119,13 +132,7 @@ export function createSamlRouter(deps: SamlRoutesDeps): Router {
     const answer = await deps.sso.takeAnswer(uid);
     if (!answer) return expiredPage(ctx);
     // the user may have been disabled since the IdP answered; a client bound to contact centers accepts only theirs
-    const principal = await deps.principals.findByAccountId(answer.accountId);
-    const outside = principal?.kind === 'user' && client.contactCenterIds.length > 0 && !client.contactCenterIds.includes(principal.user.ccid);
-    if (!principal || principal.kind !== 'user' || outside) return seeOther(ctx, signInPath(uid, 'sso'));
-    const accountId = principal.accountId;
-    const consent = client.internal ? { consent: { grantId: await approveGrant(deps.getProvider(), interaction, accountId, client.clientId) } } : {};
-    ctx.log.info({ event: 'login', method: 'sso', account_id: accountId, client_id: client.clientId, consent_implied: client.internal }, 'signed in');
-    await finishInteraction(deps.getProvider(), ctx, { login: { accountId, amr: ['ext'] }, ...consent });
+    await finishSsoSignIn(ctx, deps, interaction, client, answer.accountId, 'sso');
   });
 
   return router;

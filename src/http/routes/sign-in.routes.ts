@@ -19,7 +19,7 @@ import type { PrincipalsService } from '../../services/principals.service.ts';
 import type { CredentialGuard } from '../../services/rate-limit.service.ts';
 import type { CsrfTokens } from '../csrf.ts';
 import type { SingleSignOnService } from '../../federation/single-sign-on.service.ts';
-import { sendToIdentityProvider } from '../sso-redirect.ts';
+import { IDP_INITIATED_COOKIE, finishSsoSignIn, sendToIdentityProvider } from '../sso-redirect.ts';
 import {
   SIGN_IN_PATH,
   abortPath,
@@ -92,6 +92,13 @@ export function createSignInRouter(deps: SignInDeps): Router {
     if (interaction.prompt.name !== 'login') return seeOther(ctx, interactionPath(uid));
     const client = await interactionClient(deps.getProvider(), interaction.params.client_id);
     if (!client) return expiredPage(ctx);
+    // an accepted IdP-initiated SAML sign-in for this client (http/routes/saml.routes.ts): no form
+    const idpToken = deps.sso ? ctx.cookies.get(IDP_INITIATED_COOKIE) : undefined;
+    if (idpToken && deps.sso) {
+      ctx.cookies.set(IDP_INITIATED_COOKIE, '', { path: SIGN_IN_PATH, httpOnly: true, sameSite: 'lax', maxAge: 0, overwrite: true });
+      const answer = await deps.sso.takeIdpInitiated(idpToken, client.clientId, uid);
+      if (answer) return finishSsoSignIn(ctx, deps, interaction, client, answer.accountId, 'sso_idp_initiated');
+    }
 
     const code = typeof ctx.query.error === 'string' ? ctx.query.error : '';
     const error = Object.hasOwn(SIGN_IN_ERRORS, code) ? SIGN_IN_ERRORS[code as keyof typeof SIGN_IN_ERRORS] : undefined;
