@@ -23,6 +23,7 @@ import * as m020 from './020_integration_products.ts';
 import * as m026 from './026_password_policy.ts';
 import * as m021 from './021_client_keys.ts';
 import * as m022 from './022_used_assertion_ids.ts';
+import * as m023 from './023_single_sign_on.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -50,4 +51,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['026_password_policy', m026],
   ['021_client_keys', m021],
   ['022_used_assertion_ids', m022],
+  ['023_single_sign_on', m023],
 ];

@@ -88,6 +88,11 @@ import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
 import { createForcedPasswordChangeRouter } from './http/routes/forced-password-change.routes.ts';
 import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
+import { createSingleSignOnService } from './federation/single-sign-on.service.ts';
+import { createIdentityProviderRouter } from './http/routes/identity-provider.routes.ts';
+import { createSamlRouter } from './http/routes/saml.routes.ts';
+import { createOidcRpRouter } from './http/routes/oidc-rp.routes.ts';
+import { AUTH_SCHEME_PATH, createAuthSchemeRouter } from './http/routes/auth-scheme.routes.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
 import { createSignOutService } from './services/sign-out.service.ts';
@@ -228,10 +233,14 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     guard,
     jwtBearerMaxLifetimeSeconds: config.jwtBearerMaxLifetimeSeconds,
     allowInsecureJwksUri: config.nodeEnv !== 'production',
+    // single sign-on contact centers refuse the password grant (README "Single sign-on")
+    ssoOnly: (ccid) => sso.isSsoOnly(ccid),
   };
 
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
   const sealer = createSealer(deps.keyEncryptionKeys ?? config.keyEncryptionKeys ?? [loadOrCreateKeyFile(path.join(config.dataDir, 'key-encryption-key'))]);
+  // single sign-on per contact center (README "Signing in" → "Single sign-on"; src/federation/)
+  const sso = createSingleSignOnService({ knex, sealer, publicUrl: config.publicUrl, allowPlainHttp: redirectUriPolicy.allowPlainHttp });
   const signingKeys = createSigningKeysService({
     knex,
     sealer,
@@ -376,7 +385,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     ],
     requireOps(ops, opsBasic),
   );
-  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, verifyAccessToken, opsBasic));
+  adminApi(
+    '/environment/v3',
+    [...createEnvironmentRouters(createEnvironmentServices({ knex })), createIdentityProviderRouter({ sso, publicUrl: config.publicUrl })],
+    requireAdmin(ops, verifyAccessToken, opsBasic),
+  );
+  // the login UI's question "password or single sign-on?" (no authentication; envelope answers)
+  adminApi(AUTH_SCHEME_PATH, [createAuthSchemeRouter({ sso })], (_ctx, next) => next());
   // a user's own password change (README "Password change and policy"): envelope answers, no admin guard
   const passwordChanges = createPasswordChangeService({ knex });
   adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ verifyAccessToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
@@ -391,8 +406,10 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
-  app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges }).routes());
+  app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges, sso }).routes());
   app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
+  app.use(createSamlRouter({ getProvider, principals, sso, secureCookies: new URL(config.publicUrl).protocol === 'https:' }).routes());
+  app.use(createOidcRpRouter({ sso, publicUrl: config.publicUrl }).routes());
   app.use(createSignOutRouter({ getProvider, verifyAccessToken, signOut: createSignOutService({ knex }), csrf }).routes());
   // the device user code page is oidc-provider's (deviceFlowPages); wrong codes lock the address (RFC 8628 §5.1)
   app.use(deviceCodeGuard(guard));
@@ -411,6 +428,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       audit,
       publicUrl: config.publicUrl,
       tokenEndpoint,
+      sso,
     }),
   );
   app.use(refuseBlockedMiddleware);
@@ -424,6 +442,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     intervalMs: config.purgeIntervalMs,
     auditRetentionDays: config.auditRetentionDays,
     onPurged: (rows) => metrics.purgedRows.inc(rows),
+    extra: () => sso.purge(),
   });
 
   return {

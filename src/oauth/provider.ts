@@ -126,6 +126,11 @@ export interface ProviderDeps {
     userCodeConfirmSource(ctx: KoaContextWithOIDC, form: string, client: Client, deviceInfo: unknown, userCode: string): Promise<void> | void;
     successSource(ctx: KoaContextWithOIDC): Promise<void> | void;
   };
+  /**
+   * True when a contact center signs its users in only through its identity provider (README
+   * "Single sign-on"): the password grant refuses them. None when absent.
+   */
+  ssoOnly?: (ccid: string) => Promise<boolean>;
 }
 
 /** Largest client JWK Set fetched from a `jwks_uri`, bytes. oidc-provider bounds the fetch to 2.5 s. */
@@ -312,7 +317,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.registerGrantType('client_credentials', createClientCredentialsHandler(provider, deps.jwtAccessTokens), CLIENT_CREDENTIALS_PARAMETERS, CLIENT_CREDENTIALS_DUPES);
   provider.registerGrantType(
     'password',
-    createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard),
+    createPasswordGrantHandler(provider, deps.principals, deps.jwtAccessTokens, deps.guard, deps.ssoOnly),
     PASSWORD_GRANT_PARAMETERS,
     PASSWORD_GRANT_DUPES,
   );

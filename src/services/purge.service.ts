@@ -38,6 +38,8 @@ export function createPurgeJob(deps: {
   batchSize?: number;
   auditRetentionDays?: number;
   onPurged?: (rows: number) => void;
+  /** More expired rows to delete on each run (single sign-on requests and assertion IDs); returns rows deleted. */
+  extra?: () => Promise<number>;
 }): PurgeJob {
   const batchSize = deps.batchSize ?? 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -81,6 +83,7 @@ export function createPurgeJob(deps: {
       total += (await drain((trx) => createUsedAssertionIdsRepository(trx).purgeExpired(batchSize))) ?? 0;
       await purgeAudit();
       total += await deps.repo.clearExpiredSuccessors();
+      if (deps.extra) total += await deps.extra();
       if (total) {
         deps.logger.info({ event: 'purge', rows: total }, 'expired oidc rows purged');
         deps.onPurged?.(total);

@@ -43,9 +43,12 @@ export const PASSWORD_GRANT_DUPES = ['resource'];
  * Creates the handler bound to `provider` and the principals service. With `jwt`, a jwt-format
  * client gets an RFC 9068 JWT access token for the API resource (`sub` = account id); its refresh
  * token carries that resource, so refreshing also yields JWTs. Opaque clients are unaffected.
- * With `guard`, failed attempts are limited (see the module comment).
+ * With `guard`, failed attempts are limited (see the module comment). With `ssoOnly`, a user of a
+ * contact center that signs in only through its identity provider (README "Single sign-on") is
+ * refused `invalid_grant` with a description saying so, once the password was right (a wrong one
+ * still answers "Bad credentials").
  */
-export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens, guard?: CredentialGuard) {
+export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens, guard?: CredentialGuard, ssoOnly?: (ccid: string) => Promise<boolean>) {
   const dpop = createDpopBinder(provider);
   const { applyRefreshTokenBindings } = boundGrantHelpers(provider) as { applyRefreshTokenBindings(ctx: KoaContextWithOIDC, at: unknown, rt: unknown): Promise<void> };
   return async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
@@ -79,6 +82,11 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
       throw err;
     }
     await attempt?.succeeded();
+    if (principal.kind === 'user' && ssoOnly && (await ssoOnly(principal.user.ccid))) {
+      const err = new errors.InvalidGrant('single sign-on only');
+      err.error_description = "this contact center's users sign in through their organization's identity provider (single sign-on); the password grant is not available to them";
+      throw err;
+    }
     if (principal.kind === 'user' && principal.passwordChangeRequired) {
       // the password was right (so it counted as a success), but it must be changed first
       // (README "Password change and policy"; Genesys Workspace's change-password dialog)
