@@ -151,6 +151,21 @@ describe('identity-provider configuration API', () => {
     expect(anon.status).toBe(401);
     expect(anon.headers['www-authenticate']).toBeDefined();
   });
+
+  it('follows the contact-center binding of an internal client: another contact center is 404 and unchanged', async () => {
+    const other = await createContactCenter(t.db.knex, { domains: ['elsewhere'] });
+    const bound = await createClient(t, { client_id: 'idp_admin_bound', contactCenterIds: [other.ccid] });
+    const tok = (await t.request.post('/auth/v3/oauth/token').set('Authorization', basic(bound.clientId, bound.secret)).type('form').send({ grant_type: 'client_credentials' })).body.access_token as string;
+    const before = await t.request.get(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', ops());
+    const read = await t.request.get(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', `Bearer ${tok}`);
+    expect([read.status, read.body.status.code]).toEqual([404, 6]);
+    const removed = await t.request.delete(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', `Bearer ${tok}`);
+    expect(removed.status).toBe(404);
+    const replaced = await t.request.put(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', `Bearer ${tok}`).send({ data: { type: 'saml', metadataXml: idpMetadata({ entityId: 'https://evil.example.com', ssoUrl: IDP_SSO, certificateB64: idp.certificateB64 }) } });
+    expect(replaced.status).toBe(404);
+    const after = await t.request.get(`/environment/v3/contact-centers/${ccid}/identity-provider`).set('Authorization', ops());
+    expect(after.body.data).toEqual(before.body.data);
+  });
 });
 
 describe('SP metadata', () => {

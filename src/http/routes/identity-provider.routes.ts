@@ -1,7 +1,8 @@
 /**
  * `/environment/v3/contact-centers/{ccid}/identity-provider` — a contact center's single sign-on
  * identity provider (README "Signing in" → "Single sign-on"). Mounted behind `requireAdmin` like
- * the rest of the Environment API. PUT creates or replaces, GET returns it (never a secret, the
+ * the rest of the Environment API, and limited like it to an internal client's contact centers
+ * (another contact center answers 404; http/routes/environment-scope.ts). PUT creates or replaces, GET returns it (never a secret, the
  * metadata only as its entityID and endpoints), DELETE removes it. Audit events
  * `identity_provider.set` / `identity_provider.removed`.
  */
@@ -15,6 +16,7 @@ import { auditContextOf } from '../audit-context.ts';
 import { ok } from '../envelope.ts';
 import { uuidParam, validateBody } from '../validate.ts';
 import { putIdentityProviderBody } from './identity-provider.schemas.ts';
+import { contactCenterInScope } from './environment-scope.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -56,7 +58,7 @@ export function createIdentityProviderRouter(deps: { sso: SingleSignOnService; p
   const path = '/:ccid/identity-provider';
 
   router.put(path, async (ctx) => {
-    const ccid = uuidParam(ctx, 'ccid', 'contact center');
+    const ccid = contactCenterInScope(ctx, uuidParam(ctx, 'ccid', 'contact center'));
     const { data } = validateBody(ctx, putIdentityProviderBody);
     const { provider } = await deps.sso.set(ccid, data, auditContextOf(ctx));
     ctx.log.info({ event: 'identity_provider_set', ccid, type: provider.settings.type, admin: ctx.state.admin?.name }, 'identity provider set');
@@ -64,12 +66,12 @@ export function createIdentityProviderRouter(deps: { sso: SingleSignOnService; p
   });
 
   router.get(path, async (ctx) => {
-    const ccid = uuidParam(ctx, 'ccid', 'contact center');
+    const ccid = contactCenterInScope(ctx, uuidParam(ctx, 'ccid', 'contact center'));
     ok(ctx, { data: toApiIdentityProvider(await deps.sso.get(ccid), deps.publicUrl) });
   });
 
   router.delete(path, async (ctx) => {
-    const ccid = uuidParam(ctx, 'ccid', 'contact center');
+    const ccid = contactCenterInScope(ctx, uuidParam(ctx, 'ccid', 'contact center'));
     await deps.sso.remove(ccid, auditContextOf(ctx));
     ctx.log.info({ event: 'identity_provider_removed', ccid, admin: ctx.state.admin?.name }, 'identity provider removed');
     ok(ctx);
