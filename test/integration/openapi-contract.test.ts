@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from 'supertest';
 import { createContract } from '../helpers/openapi-contract.ts';
+import { idpMetadata, newKeyPair } from '../helpers/saml-idp.ts';
 import type { Contract } from '../helpers/openapi-contract.ts';
 import { OPS, basic, seedClientBody, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
@@ -146,6 +147,21 @@ describe('Environment API', () => {
     expect((await ops.get(`${env}/data-centers/${ids.dc}`)).status).toBe(200);
     expect((await ops.put(`${env}/data-centers/${ids.dc}`, { data: { readOnly: true } })).status).toBe(200);
     expect((await ops.get(`${env}/data-centers/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
+  });
+
+  it('the identity provider of a contact center, auth-scheme, and their failures', async () => {
+    const env = '/environment/v3';
+    const idp = newKeyPair();
+    const metadataXml = idpMetadata({ entityId: 'https://idp.example.com', ssoUrl: 'https://idp.example.com/sso', certificateB64: idp.certificateB64 });
+    const put = await ops.put(`${env}/contact-centers/${ids.cc}/identity-provider`, { data: { type: 'saml', metadataXml } });
+    expect(put.status).toBe(200);
+    expect((await ops.put(`${env}/contact-centers/${ids.cc}/identity-provider`, { data: { type: 'saml', metadataXml: 'not xml' } })).status).toBe(400);
+    expect((await ops.get(`${env}/contact-centers/${ids.cc}/identity-provider`)).body.data.type).toBe('saml');
+    const scheme = checked(await t.request.post('/auth/v3/auth-scheme').send({ data: { userName: 't100\\agent' } }));
+    expect(scheme.body.data.scheme).toBe('saml');
+    expect(checked(await t.request.post('/auth/v3/auth-scheme').send({ data: {} })).status).toBe(400);
+    expect((await ops.del(`${env}/contact-centers/${ids.cc}/identity-provider`)).status).toBe(200);
+    expect((await ops.get(`${env}/contact-centers/${ids.cc}/identity-provider`)).status).toBe(404);
   });
 
   it('CORS origins one at a time, and their failures', async () => {

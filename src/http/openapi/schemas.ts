@@ -207,10 +207,27 @@ export const UserSchema = component(
     enabled: z.boolean(),
     mustChangePassword: z.boolean().describe('the user must choose a new password at the next sign-in'),
     passwordChangedAt: epochMs,
+    externalId: z.string().nullable().describe('Genesys "Use External User ID" (single sign-on matching)'),
     contactCenterId: uuid,
     createdAt: epochMs,
   }),
 );
+
+export const IdentityProviderSchema = component(
+  'IdentityProvider',
+  "A contact center's single sign-on identity provider: its settings (never the upstream client secret), what the SAML metadata says (`idp`), ccauth's SP endpoints to give the IdP (`serviceProvider`), and the last sign-in and refusal. Fields depend on `type`.",
+  z.looseObject({
+    contactCenterId: uuid,
+    type: z.enum(['saml', 'oidc']),
+    userMatch: z.enum(['username', 'externalId', 'email']),
+    jitProvisioning: z.boolean(),
+    ssoOnly: z.boolean(),
+    createdAt: epochMs,
+    updatedAt: epochMs,
+  }),
+);
+
+export const AuthSchemeSchema = component('AuthScheme', 'How the user signs in: `basic` (password), `saml` or `oidc` (single sign-on); decided by the login domain only.', z.object({ scheme: z.enum(['basic', 'saml', 'oidc']) }));
 
 export const CorsOriginsSchema = component(
   'CorsOrigins',

@@ -16,7 +16,8 @@ import { validateBody } from '../validate.ts';
 /** Path of the endpoint. */
 export const AUTH_SCHEME_PATH = '/auth/v3/auth-scheme';
 
-const body = z.object({
+/** The request body (Genesys `auth-scheme`: `userName`, optionally `tenant`). */
+export const authSchemeBody = z.object({
   data: z.object({
     userName: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(512, 'must be at most 512 characters'),
     tenant: z.string({ error: 'must be a string' }).max(255, 'must be at most 255 characters').optional(),
@@ -27,7 +28,7 @@ const body = z.object({
 export function createAuthSchemeRouter(deps: { sso: SingleSignOnService }): Router {
   const router = new Router();
   router.post(AUTH_SCHEME_PATH, async (ctx) => {
-    const { data } = validateBody(ctx, body);
+    const { data } = validateBody(ctx, authSchemeBody);
     const scheme = await deps.sso.schemeFor(data.userName.trim(), data.tenant?.trim() || undefined);
     ok(ctx, { data: { scheme } });
   });
