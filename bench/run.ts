@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: ccauth against its ceilings, on this machine, in one run (issue 6).
+ * `npm run bench`: ccauth against its ceilings, on this machine, in one run (docs/performance.md).
  *
  * 1. Creates a fresh PostgreSQL database (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/postgres)
  *    and starts ccauth on it (src/main.ts, NODE_ENV=production), then creates clients and users

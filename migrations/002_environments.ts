@@ -1,6 +1,6 @@
 /**
  * Environments, contact centers (with their login domains), data centers and per-contact-center
- * settings (genesys-api.md §3, E1-E11; seed 003).
+ * settings (genesys-api.md §3, E1-E11; Genesys "Provision Genesys Authentication").
  */
 import type { Knex } from 'knex';
 

@@ -1,5 +1,5 @@
 /**
- * Prebuilt integrations (issue 4): the catalogue (`integrations`, seeded with the four shipped
+ * Prebuilt integrations (docs/integrations.md): the catalogue (`integrations`, seeded with the four shipped
  * entries) and the activations that made clients from it (`integration_activations`).
  *
  * An activation row goes with its client (ON DELETE CASCADE: deleting the client through the ops
@@ -9,13 +9,13 @@
  */
 import type { Knex } from 'knex';
 
-/** The shipped catalogue entries (seeds 000, 001, 002, 004). Editable through the ops API afterwards. */
+/** The shipped catalogue entries (Avaya "Adding a data store with OAuth 2.0 authorization", Cisco Webex Connect "Event Authorization", NICE CXone "OAuth in Digital Experience", Genpact Cora SeQuence "Configure OAuth 2.0 Credentials"). Editable through the ops API afterwards. */
 export const SHIPPED_INTEGRATIONS = [
   {
     id: 'contact-center-event-delivery',
     name: 'Contact center event delivery',
     description:
-      'The contact center posts asynchronous events (for example to Webex Connect digital channels) with a client-credentials token. Activate it, then paste the Client ID, Client Secret and token URL into the contact center side (seed 001).',
+      'The contact center posts asynchronous events (for example to Webex Connect digital channels) with a client-credentials token. Activate it, then paste the Client ID, Client Secret and token URL into the contact center side (Cisco Webex Connect "Event Authorization").',
     grant_types: ['client_credentials'],
     scopes: ['*'],
     client_auth_methods: ['client_secret_basic', 'client_secret_post'],
@@ -27,7 +27,7 @@ export const SHIPPED_INTEGRATIONS = [
     id: 'journey-data-store',
     name: 'Journey data store',
     description:
-      "A customer-journey data store that gets tokens with a contact-center user's username and password (resource owner password grant) before it stores journey events. Public client: it sends its client_id, no secret (seed 000).",
+      "A customer-journey data store that gets tokens with a contact-center user's username and password (resource owner password grant) before it stores journey events. Public client: it sends its client_id, no secret (Avaya “Adding a data store with OAuth 2.0 authorization”).",
     grant_types: ['password'],
     scopes: ['*'],
     client_auth_methods: ['none'],
@@ -39,7 +39,7 @@ export const SHIPPED_INTEGRATIONS = [
     id: 'chat-customer-authentication',
     name: 'Chat with customer authentication',
     description:
-      "A chat or messaging back end redeems the authorization code (with its PKCE verifier) that the customer's chat window obtained, keeps the refresh token, and reads the customer's identity from userinfo on every message. Needs the redirect URIs of the chat window at activation (seed 002).",
+      "A chat or messaging back end redeems the authorization code (with its PKCE verifier) that the customer's chat window obtained, keeps the refresh token, and reads the customer's identity from userinfo on every message. Needs the redirect URIs of the chat window at activation (NICE CXone “OAuth in Digital Experience”).",
     grant_types: ['authorization_code', 'refresh_token'],
     scopes: ['*'],
     client_auth_methods: ['client_secret_basic', 'client_secret_post'],
@@ -51,7 +51,7 @@ export const SHIPPED_INTEGRATIONS = [
     id: 'workflow-email-listener',
     name: 'Workflow email listener',
     description:
-      'A workflow engine (for example Cora SeQuence Email Listener activities) gets client-credentials tokens with space-delimited scopes, sending its credentials with HTTP Basic or in the request body (seed 004).',
+      'A workflow engine (for example Cora SeQuence Email Listener activities) gets client-credentials tokens with space-delimited scopes, sending its credentials with HTTP Basic or in the request body (Genpact Cora SeQuence "Configure OAuth 2.0 Credentials").',
     grant_types: ['client_credentials'],
     scopes: ['email.read', 'email.listen'],
     client_auth_methods: ['client_secret_basic', 'client_secret_post'],

@@ -1,5 +1,5 @@
 /**
- * Secret rotation with a grace period (issue 4): after a rotation the previous secret's argon2id
+ * Secret rotation with a grace period (docs/integrations.md): after a rotation the previous secret's argon2id
  * hash is kept until `previous_secret_expires_at`; client authentication accepts it until then and
  * never after. Both columns are null when no grace period is running.
  */

@@ -1,5 +1,5 @@
 /**
- * The audit trail (issue 4; design.md §4 `audit_events`): who did what to which object, when and
+ * The audit trail (docs/integrations.md; design.md §4 `audit_events`): who did what to which object, when and
  * from which address. `details` never holds a secret. Append-only; read newest first by `id`.
  */
 import type { Knex } from 'knex';

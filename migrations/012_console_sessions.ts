@@ -1,5 +1,5 @@
 /**
- * Ops console sessions (issue 4): one row per signed-in browser, keyed by the SHA-256 of the
+ * Ops console sessions (docs/integrations.md): one row per signed-in browser, keyed by the SHA-256 of the
  * random session id (the id itself lives only in the browser's HttpOnly cookie). `flash_sealed`
  * holds a one-time message (a just-issued client secret) sealed under a key derived from the
  * session id, so the database alone cannot open it; it is cleared when shown or after

@@ -141,7 +141,7 @@ export interface CcauthApp {
   /** The client metadata cache of the token path (services/client-cache.service.ts). */
   clientCache: ClientCache<Client>;
   /**
-   * Security events (issue 5; services/security-events.service.ts); their audit rows are written
+   * Security events (docs/security-model.md; services/security-events.service.ts); their audit rows are written
    * in the background: `securityEvents.flush()` waits for them (before closing the database).
    */
   securityEvents: SecurityEvents;
@@ -155,7 +155,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const knex = db.knex;
 
   const ops = createOpsCredentials(config.ops);
-  // every user-password hash runs in the client-secret verifier's bounded slots (issue 5)
+  // every user-password hash runs in the client-secret verifier's bounded slots (docs/security-model.md)
   const principals = createPrincipalsService({ knex, ops, slots: (fn, lane) => secretVerifier.withSlot(fn, lane) });
   // plain-http redirect URIs only to loopback hosts in production (RFC 8252 §7.3; domain/redirect-uri.ts)
   const redirectUriPolicy = { allowPlainHttp: config.nodeEnv !== 'production' };
@@ -163,7 +163,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const clientsRepo = createClientsRepository(knex);
   const metrics = deps.metrics ?? createMetrics({ poolUsage: () => poolUsage(db) });
   const secretVerifier = createSecretVerifier({ observer: secretVerifierObserver(metrics) });
-  // failed-authentication limits and security events (issue 5; README "Security model")
+  // failed-authentication limits and security events (docs/security-model.md; README "Security model")
   const loginAttempts = createLoginAttemptsService({ repo: createLoginAttemptsRepository(knex), policy: config.loginLockout });
   const securityEvents = createSecurityEvents({ audit: createAuditService({ knex }), logger });
   const rateLimitStore = createRateLimiterStore(db, { onPoolError: (err) => logger.warn({ err }, 'rate-limit pool: idle connection failed') });
@@ -177,7 +177,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const opsBasic = createOpsBasicCheck({ ops, guard });
   const stopQueryTiming = observeQueries(knex, queryObserver(metrics));
   // Clients on the token path come from an in-process cache, dropped when this process writes the
-  // clients tables and, through LISTEN/NOTIFY, when another one does (issue 6).
+  // clients tables and, through LISTEN/NOTIFY, when another one does (docs/performance.md).
   const notifierId = newNotifierId();
   const listener =
     db.engine === 'postgres'
@@ -331,7 +331,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   );
   // OAuth endpoints: control characters/NUL in parameters → 400, bodies over OAUTH_BODY_LIMIT_BYTES → 413 (RFC 6749 JSON)
   const oauthInputMiddleware = oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH, JWT_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes });
-  // a (client, address) pair known to be blocked is answered 429 before the provider parses anything (issue 5)
+  // a (client, address) pair known to be blocked is answered 429 before the provider parses anything (docs/security-model.md)
   const clientAuthEndpoints = new Set([
     `${OAUTH_PREFIX}/token`,
     `${OAUTH_PREFIX}/introspect`,
@@ -344,7 +344,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     ctx.status = 404;
     ctx.body = { error: 'not_found', error_description: 'no such endpoint' };
   };
-  // Fast lane (issue 6): token, introspection and revocation go straight to the middlewares the
+  // Fast lane (docs/performance.md): token, introspection and revocation go straight to the middlewares the
   // full chain below would run for them (none of the routers in between — health, metrics, admin
   // APIs, userinfo, pages, console — answers these paths), skipping about ten layers of path
   // matching on the busiest endpoints. Same middlewares, same order.
@@ -370,7 +370,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       return result;
     },
   };
-  // prebuilt integrations, activations and the audit trail (issue 4; README "Prebuilt integrations and the ops console")
+  // prebuilt integrations, activations and the audit trail (docs/integrations.md; README "Prebuilt integrations and the ops console")
   const integrations = createIntegrationsService({ knex });
   const activations = createActivationsService({ knex, redirectUriPolicy });
   const audit = createAuditService({ knex });
@@ -413,7 +413,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use(createSignOutRouter({ getProvider, verifyAccessToken, signOut: createSignOutService({ knex }), csrf }).routes());
   // the device user code page is oidc-provider's (deviceFlowPages); wrong codes lock the address (RFC 8628 §5.1)
   app.use(deviceCodeGuard(guard));
-  // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
+  // the ops console (docs/integrations.md): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });
   app.use(attemptScope('/console')); // console sign-in failures are limited per address too
   app.use(

@@ -41,7 +41,7 @@ import { z } from 'zod';
 import { parseKeyEncryptionKey } from '../security/seal.ts';
 import { parseCorsOrigins } from '../domain/environment.ts';
 
-/** Default ops credentials from the Genesys values.yaml (seed 003). Refused in production. */
+/** Default ops credentials from the Genesys values.yaml (Genesys "Provision Genesys Authentication"). Refused in production. */
 export const DEFAULT_OPS_USERNAME = 'ops';
 export const DEFAULT_OPS_PASSWORD = 'ops';
 

@@ -1,5 +1,5 @@
 /**
- * Audit events (issue 4; design.md §4 `audit_events`): who did what to which object, when and from
+ * Audit events (docs/integrations.md; design.md §4 `audit_events`): who did what to which object, when and from
  * which address. Timestamps are epoch milliseconds. `details` never holds a secret.
  */
 

@@ -1,5 +1,5 @@
 /**
- * An OAuth client as ccauth stores it (genesys-api.md §5.3; seed 003 "Create a new API Client").
+ * An OAuth client as ccauth stores it (genesys-api.md §5.3; Genesys "Provision Genesys Authentication", "Create a new API Client").
  * Durations are in seconds, timestamps in epoch milliseconds.
  */
 
@@ -53,7 +53,7 @@ export function effectiveAuthMethod(c: Pick<Client, 'clientType' | 'tokenEndpoin
   return c.tokenEndpointAuthMethod ?? (c.clientType === 'PUBLIC' ? 'none' : 'client_secret_basic');
 }
 
-/** Grant types Genesys adds to every client it creates (seed 003 response). */
+/** Grant types Genesys adds to every client it creates (Genesys "Provision Genesys Authentication" response). */
 export const GENESYS_IMPLIED_GRANT_TYPES: readonly ClientGrantType[] = [
   'urn:ietf:params:oauth:grant-type:token-exchange',
   'urn:ietf:params:oauth:grant-type:jwt-bearer',
@@ -77,7 +77,7 @@ export interface Client {
   secretHash: string | null;
   /**
    * argon2id PHC string of the secret replaced by the last rotation, accepted until
-   * {@link Client.previousSecretExpiresAt}; null when no grace period is running (issue 4).
+   * {@link Client.previousSecretExpiresAt}; null when no grace period is running (docs/integrations.md).
    */
   previousSecretHash: string | null;
   /** Epoch milliseconds after which {@link Client.previousSecretHash} no longer authenticates; null with it. */

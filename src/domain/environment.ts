@@ -2,7 +2,7 @@ import { canonicalLoginName, confusableNameProblem } from './user.ts';
 
 /**
  * Environments, contact centers, data centers and settings (genesys-api.md §3 E1-E11, §5.4, §6;
- * seed 003). Timeouts are in seconds, timestamps in epoch milliseconds.
+ * Genesys "Provision Genesys Authentication"). Timeouts are in seconds, timestamps in epoch milliseconds.
  */
 
 /** A Configuration Server address of an environment (E1 `configServers[]`). Ports are TCP ports. */

@@ -1,5 +1,5 @@
 /**
- * Prebuilt integrations (issue 4): catalogue entries that are templates for OAuth clients, and
+ * Prebuilt integrations (docs/integrations.md): catalogue entries that are templates for OAuth clients, and
  * their activations, each of which made one client bound to one contact center.
  *
  * Seeds: 001 (Webex Connect "Event Authorization": activate, copy Client ID and Client Secret),
@@ -108,7 +108,7 @@ export function isPublicIntegration(i: Pick<Integration, 'clientAuthMethods'>): 
   return i.clientAuthMethods.length === 1 && i.clientAuthMethods[0] === 'none';
 }
 
-/** Status of an activation: `Activated` until deactivated (seed 001 wording). */
+/** Status of an activation: `Activated` until deactivated (Cisco Webex Connect "Event Authorization" wording). */
 export type ActivationStatus = 'Activated' | 'Deactivated';
 
 /** An activation (table `integration_activations`): one client made from an integration for one contact center. */

@@ -1,5 +1,5 @@
 /**
- * Who made an admin request, for the audit trail (issue 4): the authenticated admin's name (ops
+ * Who made an admin request, for the audit trail (docs/integrations.md): the authenticated admin's name (ops
  * username or client id, set by http/middleware/admin-auth.ts) and koa's `ctx.ip` (the first
  * X-Forwarded-For address only when TRUST_PROXY is set).
  */

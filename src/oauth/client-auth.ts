@@ -13,13 +13,13 @@
  *   lane per client id (and per login name for user passwords, {@link SecretVerifier.withSlot}),
  *   served round-robin: a flood of wrong secrets for one client queues behind itself, and a
  *   client whose secret is right waits for at most one turn of the lanes, not for the flood.
- * - Secret rotation with a grace period (issue 4): when the current secret does not match, the
+ * - Secret rotation with a grace period (docs/integrations.md): when the current secret does not match, the
  *   previous secret (`ccauth_previous_secret_hash`) is tried while its expiry
  *   (`ccauth_previous_secret_expires_at`, epoch ms) is in the future. The expiry is part of the
  *   decision on every call, before and after the cache and the argon2 check, and is also mixed
  *   into the cache key and caps the cache entry's lifetime; an expired previous secret never
  *   authenticates, cached or not.
- * - Failed-authentication limits (issue 5; services/rate-limit.service.ts), when a guard is given to
+ * - Failed-authentication limits (docs/security-model.md; services/rate-limit.service.ts), when a guard is given to
  *   {@link installClientSecretVerifier}: a secret answered from the success cache goes through
  *   unless this process knows its (client, address) pair to be blocked; every other check is an
  *   attempt (reserved before argon2, counted only when it fails), and over a limit the endpoint
@@ -58,7 +58,7 @@ export interface SecretVerifierOptions {
  * Default lifetime of a cached successful verification, milliseconds (1 hour). The cache key holds
  * the stored hash, so rotating, deleting or disabling a client takes effect at once whatever the
  * lifetime; it only bounds how long a verified secret stays in memory. (It was 60 s: every busy
- * client then paid an argon2 run each minute on the request path, issue 6's p99.)
+ * client then paid an argon2 run each minute on the request path, docs/performance.md's p99.)
  */
 export const DEFAULT_SECRET_CACHE_TTL_MS = 3_600_000;
 
@@ -93,7 +93,7 @@ export function createSecretVerifier(opts: SecretVerifierOptions = {}): SecretVe
   // Cache key: SHA-256 over a random per-process key and the inputs (the presented secret last, so
   // no two input tuples share a key: the other parts come from the database or are digits). A keyed
   // one-shot hash, not createHmac: the key is never shown and only equality lookups use it, and the
-  // one-shot call costs a fraction of an HMAC object per request (issue 6).
+  // one-shot call costs a fraction of an HMAC object per request (docs/performance.md).
   const keyHex = key.toString('hex');
   const macOf = (clientId: string, storedHash: string, presented: string, notAfterMs?: number) =>
     hash('sha256', `${keyHex}\0${clientId}\0${storedHash}\0${notAfterMs === undefined ? '' : String(notAfterMs)}\0${presented}`, 'base64url');
@@ -257,7 +257,7 @@ export function installClientSecretVerifier(
   /**
    * Client instances by the metadata object they were built from. The metadata source returns the
    * same (immutable) object while a client is unchanged, so an identity lookup replaces
-   * oidc-provider's per-request JSON.stringify + SHA-256 of the metadata (issue 6); a changed client
+   * oidc-provider's per-request JSON.stringify + SHA-256 of the metadata (docs/performance.md); a changed client
    * comes back as a new object and builds a new instance.
    */
   const byMetadata = new WeakMap<object, unknown>();

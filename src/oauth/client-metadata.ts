@@ -11,7 +11,7 @@
  *   `openid offline_access` plus the declared scopes in its list. The whole Genesys list rides in
  *   `ccauth_scopes`; API scopes (undeclared) are checked against it by oauth/scopes.ts.
  * - Genesys lifetimes and flags ride in extra metadata (`ccauth_*`).
- * - During a secret rotation's grace period (issue 4) the previous secret's hash and its expiry
+ * - During a secret rotation's grace period (docs/integrations.md) the previous secret's hash and its expiry
  *   (epoch ms) ride in `ccauth_previous_secret_hash` / `ccauth_previous_secret_expires_at`;
  *   client-auth.ts accepts the previous secret only while that expiry is in the future.
  * - Registered keys (`jwks` inline or `jwks_uri`) ride as the standard metadata; they verify

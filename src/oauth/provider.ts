@@ -100,7 +100,7 @@ export interface ProviderDeps {
    */
   cors?: CorsPolicy;
   /**
-   * Failed-authentication limits on client authentication and the password grant (issue 5;
+   * Failed-authentication limits on client authentication and the password grant (docs/security-model.md;
    * services/rate-limit.service.ts); none when absent.
    */
   guard?: CredentialGuard;
@@ -246,10 +246,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Revoking any token destroys its grant, not only its tokens (oidc-provider keeps the grant when an
     // access token is revoked). Tokens are looked up through their grant (introspection, userinfo,
     // refresh), so a refresh racing the revocation, which stores its new tokens after the
-    // revocation deleted the grant's rows, cannot leave a live token behind (issue 5 §3; RFC 7009
+    // revocation deleted the grant's rows, cannot leave a live token behind (docs/security-model.md; RFC 7009
     // §2.1 allows revoking the whole grant; README "Security model" → "Concurrency and faults").
     revokeGrantPolicy: () => true,
-    // Genesys semantics (genesys-api.md §4.3; seed 002): a client with the refresh_token grant gets a
+    // Genesys semantics (genesys-api.md §4.3; NICE CXone "OAuth in Digital Experience"): a client with the refresh_token grant gets a
     // refresh token from the code flow, whether or not it asked for offline_access.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     clientBasedCORS: createClientBasedCors(deps.cors),

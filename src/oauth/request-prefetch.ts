@@ -1,5 +1,5 @@
 /**
- * Read-ahead within one oidc-provider request (issue 6: as few statements per request as possible).
+ * Read-ahead within one oidc-provider request (docs/performance.md: as few statements per request as possible).
  *
  * The adapter's token statement (repositories/payload-reader.ts) also brings the token's grant and,
  * for a user account, the user. oidc-provider then asks for them separately (`Grant.find`,

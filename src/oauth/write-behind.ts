@@ -1,5 +1,5 @@
 /**
- * Write-behind within one grant handler, persisted before the response (issue 6: as few
+ * Write-behind within one grant handler, persisted before the response (docs/performance.md: as few
  * sequential round trips per request as possible).
  *
  * oidc-provider's refresh_token grant saves the new refresh token and only then builds and saves

@@ -24,7 +24,7 @@ export const REDACT_PATHS = [
   'refresh_token',
   'access_token',
   'code',
-  // issue 5 §4: the other names a credential goes by, top level and one level down
+  // docs/security-model.md: the other names a credential goes by, top level and one level down
   'code_verifier',
   'id_token',
   'token',
@@ -65,7 +65,7 @@ export interface LoggerOptions {
 }
 
 /**
- * Buffering of the asynchronous stdout destination (sonic-boom options; issue 6). Unbuffered, every
+ * Buffering of the asynchronous stdout destination (sonic-boom options; docs/performance.md). Unbuffered, every
  * line was its own write(2) on a threadpool thread plus a wake-up of the event loop, one per
  * request for the access line; gathered into writes of at least 4 KiB, ccauth's CPU per
  * client_credentials request fell 2 % and 5 % (two 8-round A/Bs). A quiet server's lines still leave within a

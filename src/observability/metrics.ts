@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics (issue 6; design.md §1 `/metrics`), on a per-app {@link Registry} (never
+ * Prometheus metrics (docs/performance.md; design.md §1 `/metrics`), on a per-app {@link Registry} (never
  * prom-client's global one), so tests can build several apps in one process.
  *
  * Names are `ccauth_*` with the unit in the name. Labels are small fixed sets: route patterns

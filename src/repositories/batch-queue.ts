@@ -1,6 +1,6 @@
 /**
  * The queue behind the batched statements of the token path (payload-writer.ts, payload-reader.ts,
- * payload-updater.ts; issue 6): calls made during one event-loop turn, and while the previous statement is out, leave
+ * payload-updater.ts; docs/performance.md): calls made during one event-loop turn, and while the previous statement is out, leave
  * together in one statement of at most `maxBatch` items, admitted by statement-slots.ts. A batch
  * refused for one item's values (SQLSTATE 22/23) or by a deadlock (40P01) is sent again one item at
  * a time, so only the caller whose own item fails gets the error.

@@ -3,8 +3,8 @@
  * Environment API, sign-out; src/oauth/token-lookup.ts): one statement finds the live access token
  * or client-credentials token by the digest of its value, says whether its grant still lives, and
  * brings the user behind it with the contact center's environment. It replaces an access-token
- * read, a client-credentials read, a grant read and a user read, one after the other (issue 6:
- * userinfo runs on every chat message, seed 002).
+ * read, a client-credentials read, a grant read and a user read, one after the other (docs/performance.md:
+ * userinfo runs on every chat message, NICE CXone "OAuth in Digital Experience").
  *
  * - Token: `oidc_payloads` row of model `AccessToken` or `ClientCredentials` with `id_digest` =
  *   SHA-256 of the token (base64url, security/tokens.ts), not expired (`expires_at`).

@@ -142,7 +142,7 @@ export function createClientsRepository(db: Knex) {
     },
 
     /**
-     * Replaces the secret hash (issue 4 rotation). The old hash is kept as the previous secret until
+     * Replaces the secret hash (docs/integrations.md rotation). The old hash is kept as the previous secret until
      * `previousExpiresAt`; with `previousExpiresAt` null the old secret stops working at once.
      * Returns false when the client does not exist or has no secret (PUBLIC).
      */

@@ -1,5 +1,5 @@
 /**
- * Batched reads of `oidc_payloads` rows by `(model, id_digest)` for the token path (issue 6 "as few
+ * Batched reads of `oidc_payloads` rows by `(model, id_digest)` for the token path (docs/performance.md "as few
  * round-trips per request as possible").
  *
  * oidc-provider looks a presented token up in several models at once (introspection: AccessToken,

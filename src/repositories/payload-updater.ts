@@ -1,5 +1,5 @@
 /**
- * Batched single-row updates of `oidc_payloads` on the refresh path (issue 6): the atomic consume
+ * Batched single-row updates of `oidc_payloads` on the refresh path (docs/performance.md): the atomic consume
  * of a token (RFC 6749 §10.4 / OAuth 2.0 Security BCP §4.14 refresh rotation) and the sealed
  * successor a rotated refresh token keeps for the grace window (grants/refresh-token.ts).
  *

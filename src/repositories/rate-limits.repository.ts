@@ -105,7 +105,7 @@ function bounded(rl: RateLimiterAbstract, queue: Queue, inMemoryStore = false): 
   /**
    * key → epoch ms until which the store said it is over the limit. At most 100,000 keys, counted
    * with `maxSize` rather than `max`: lru-cache preallocates its arrays for `max` (about 2.4 MB per
-   * limiter, five limiters), while under `maxSize` they grow only as keys get blocked (issue 6: RSS).
+   * limiter, five limiters), while under `maxSize` they grow only as keys get blocked (docs/performance.md: RSS).
    */
   const blocked = new LRUCache<string, number>({ maxSize: 100_000, sizeCalculation: () => 1 });
   const remember = (key: string, res: RateLimiterRes) => {

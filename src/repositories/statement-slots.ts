@@ -1,6 +1,6 @@
 /**
  * Admission of batched statements (payload-writer.ts, payload-reader.ts): how many may be in
- * flight, and when one more may join them (issue 6).
+ * flight, and when one more may join them (docs/performance.md).
  *
  * Rows queue while a statement is out and leave together in the next one, so the fewer statements
  * overlap, the more rows each carries. Every statement costs the same fixed price whatever its size

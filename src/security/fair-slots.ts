@@ -1,5 +1,5 @@
 /**
- * Fair bounded concurrency (issue 5 §1): a semaphore whose waiters queue per *lane* (a client id,
+ * Fair bounded concurrency (docs/security-model.md): a semaphore whose waiters queue per *lane* (a client id,
  * a login name) and are served round-robin across lanes, so a flood in one lane waits behind
  * itself and another lane's work waits for at most one turn of the busy lanes, not for the whole
  * flood (a plain FIFO queue such as p-limit would make it wait for everything queued before it).

@@ -1,5 +1,5 @@
 /**
- * Activating prebuilt integrations (issue 4; seed 001 "Activate" → Client ID and Client Secret).
+ * Activating prebuilt integrations (docs/integrations.md; Cisco Webex Connect "Event Authorization", "Activate" → Client ID and Client Secret).
  *
  * - `activate` runs in ONE transaction: the client is made from the catalogue entry with the
  *   client rules of clients.service.ts ({@link prepareClient}: 32-byte generated secret, argon2id,

@@ -1,5 +1,5 @@
 /**
- * The audit trail (issue 4): every catalogue change, activation, rotation and deactivation, every
+ * The audit trail (docs/integrations.md): every catalogue change, activation, rotation and deactivation, every
  * ops client change, and console sign-ins, readable at `GET /auth/v3/ops/audit`.
  *
  * Writers inside a transaction call {@link recordAudit} with the transaction so the event commits

@@ -1,5 +1,5 @@
 /**
- * In-process cache of clients for the token path (issue 6, design.md §1 "in-memory caches are
+ * In-process cache of clients for the token path (docs/performance.md, design.md §1 "in-memory caches are
  * invalidated across processes with Postgres LISTEN/NOTIFY").
  *
  * oidc-provider asks its Client adapter for the client's metadata on every token, introspection and

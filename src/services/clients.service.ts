@@ -1,6 +1,6 @@
 /**
  * Business rules for OAuth clients managed through the ops API (genesys-api.md §2 A15-A19, §5.3;
- * seed 003 "Create a new API Client").
+ * Genesys "Provision Genesys Authentication", "Create a new API Client").
  *
  * - A CONFIDENTIAL client's secret is the caller's value or, when empty/absent, 32 generated random
  *   bytes (base64url); it is stored only as an argon2id hash and returned by `create` only.
@@ -8,7 +8,7 @@
  * - Deleting a client revokes every token, code and grant it holds, in the same transaction.
  * - Setting a new secret through `update` ends any rotation grace period (the previous secret stops
  *   working at once).
- * - Every change is written to the audit trail in the same transaction (issue 4), never the secret.
+ * - Every change is written to the audit trail in the same transaction (docs/integrations.md), never the secret.
  *
  * {@link prepareClient} and {@link translateClientError} are the same rules for services that
  * create clients inside their own transaction (activations.service.ts).

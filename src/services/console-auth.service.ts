@@ -1,5 +1,5 @@
 /**
- * Sign-in and sessions of the ops console (issue 4; OWASP Session Management Cheat Sheet).
+ * Sign-in and sessions of the ops console (docs/integrations.md; OWASP Session Management Cheat Sheet).
  *
  * - Credentials: the ops credentials (ops-credentials.service.ts). Failures count against the same
  *   per-name lockout as the login page (login-attempts.service.ts), so the console is no easier to

@@ -1,5 +1,5 @@
 /**
- * Business rules behind `/environment/v3/contact-centers` (genesys-api.md E4-E6, §7; seed 003 "Add
+ * Business rules behind `/environment/v3/contact-centers` (genesys-api.md E4-E6, §7; Genesys "Provision Genesys Authentication", "Add
  * a contact center").
  *
  * - The id (CCID) is the caller's UUID or a generated one.

@@ -1,5 +1,5 @@
 /**
- * Business rules behind `/environment/v3/data-centers` (genesys-api.md E10-E11; seed 003 "Add a
+ * Business rules behind `/environment/v3/data-centers` (genesys-api.md E10-E11; Genesys "Provision Genesys Authentication", "Add a
  * data center").
  *
  * - The id is the caller's UUID or a generated one.

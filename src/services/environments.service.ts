@@ -1,5 +1,5 @@
 /**
- * Business rules behind `/environment/v3/environments` (genesys-api.md E1-E3; seed 003 "Add a
+ * Business rules behind `/environment/v3/environments` (genesys-api.md E1-E3; Genesys "Provision Genesys Authentication", "Add a
  * Genesys tenant/environment").
  *
  * - The id is the caller's UUID or a generated one (`crypto.randomUUID`).

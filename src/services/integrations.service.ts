@@ -1,7 +1,7 @@
 /**
- * The prebuilt-integration catalogue (issue 4): templates for the clients that activations make
- * (activations.service.ts). Shipped entries come from migrations/009_integrations.ts (seeds 000,
- * 001, 002, 004) and are editable here like any other.
+ * The prebuilt-integration catalogue (docs/integrations.md): templates for the clients that activations make
+ * (activations.service.ts). Shipped entries come from migrations/009_integrations.ts (renamed in
+ * the products' own words by migration 020) and are editable here like any other.
  *
  * Rules:
  * - `clientAuthMethods` `none` (a PUBLIC client) cannot be combined with the secret methods, and a

@@ -5,7 +5,7 @@
  * - Failures are counted per canonical login name (`domain\user` with the domain lowercased and the
  *   user in canonical form, or the bare name) and source address, whether or not such a user
  *   exists, so the lock reveals nothing about which names are real. Keyed by the address too, a
- *   flood from one address locks that address out, not the owner elsewhere (issue 5; the per-name
+ *   flood from one address locks that address out, not the owner elsewhere (docs/security-model.md; the per-name
  *   and per-address limits on top are in rate-limit.service.ts). Without an address (older
  *   callers) the count is per name alone.
  * - Every `maxFailures`-th consecutive failure locks the name: the k-th lock lasts

@@ -1,5 +1,5 @@
 /**
- * The ops principal's credentials (seed 003: `--user ops:ops`; genesys-api.md §6): HTTP Basic on
+ * The ops principal's credentials (Genesys "Provision Genesys Authentication": `--user ops:ops`; genesys-api.md §6): HTTP Basic on
  * the ops and Environment APIs, and `username=ops` in the password grant.
  *
  * A plaintext OPS_PASSWORD is compared in constant time; an OPS_PASSWORD_HASH (argon2id or bcrypt)

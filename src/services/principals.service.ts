@@ -7,7 +7,7 @@
  * Unknown users are verified against a dummy hash, so "no such user" and "wrong password" take the
  * same time and give the same answer. With `slots`, every password hash runs in one of the bounded
  * hash slots shared with client-secret verification (oauth/client-auth.ts), so a flood of
- * password guesses cannot run more than N argon2 computations at once (issue 5).
+ * password guesses cannot run more than N argon2 computations at once (docs/security-model.md).
  */
 import type { Knex } from 'knex';
 import { canonicalDomain } from '../domain/environment.ts';

@@ -1,5 +1,5 @@
 /**
- * Security events (issue 5 §4; OWASP ASVS 5.0 V16.3 (security events are logged); RFC 6819
+ * Security events (docs/security-model.md; OWASP ASVS 5.0 V16.3 (security events are logged); RFC 6819
  * §4.4.3.6, §5.2.2.3): failed authentications, limit hits, refresh-token reuse and
  * authorization-code replay. Each event is
  *

@@ -1,6 +1,6 @@
 /**
  * Business rules behind `/environment/v3/contact-centers/{ccid}/settings` (genesys-api.md E7-E9,
- * §6; seed 003 "Update CORS settings").
+ * §6; Genesys "Provision Genesys Authentication", "Update CORS settings").
  *
  * - `put` replaces the named setting as a whole (Genesys: "POST overwrites the whole value"; to add
  *   a CORS origin, read the list, append, write it back).

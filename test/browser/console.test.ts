@@ -1,5 +1,5 @@
 /**
- * The ops console in a real browser (issue 4 proof; seed 001 user story): headless Chromium from
+ * The ops console in a real browser (docs/integrations.md proof; Cisco Webex Connect "Event Authorization" user story): headless Chromium from
  * Debian (`/usr/bin/chromium`, or CHROMIUM_PATH) driven by playwright-core against the real server
  * on 127.0.0.1. Signs in, searches the catalogue, opens Manage, activates an integration, reads the
  * Client ID and Client Secret off the credentials dialog and uses them at the token endpoint

@@ -1,5 +1,5 @@
 /**
- * A real relying party (openid-client) against a listening ccauth (seed 002: a chat back end with
+ * A real relying party (openid-client) against a listening ccauth (NICE CXone "OAuth in Digital Experience": a chat back end with
  * customer authentication): discovery, authorization code + PKCE through the real login and consent
  * forms, code exchange, userinfo in both shapes, refresh rotation, reuse detection, introspection
  * and revocation. The "browser" part is a cookie-keeping HTTP client posting the real forms.
@@ -83,7 +83,7 @@ async function signInAndConsent(authorizationUrl: URL): Promise<URL> {
   return new URL(end.location!);
 }
 
-describe('openid-client relying party (seed 002)', () => {
+describe('openid-client relying party (NICE CXone "OAuth in Digital Experience")', () => {
   it('runs the whole chat back-end life cycle', async () => {
     const config = await oidc.discovery(new URL(issuer), chat.clientId, chat.secret, undefined, { execute: [oidc.allowInsecureRequests] });
     const meta = config.serverMetadata();

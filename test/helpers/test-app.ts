@@ -74,7 +74,7 @@ export function basic(user: string, secret: string): string {
   return `Basic ${Buffer.from(`${user}:${secret}`).toString('base64')}`;
 }
 
-/** Seed 003's client body, with a test domain for the redirect URIs. */
+/** The client body of Genesys "Provision Genesys Authentication", with a test domain for the redirect URIs. */
 export function seedClientBody(overrides: Record<string, unknown> = {}): { data: Record<string, unknown> } {
   return {
     data: {

@@ -1,6 +1,6 @@
 /**
- * Activating prebuilt integrations (issue 4; seed 001 "Activate" → Client ID and Client Secret):
- * the credentials work at the token endpoint with HTTP Basic and in the body (seed 004),
+ * Activating prebuilt integrations (docs/integrations.md; Cisco Webex Connect "Event Authorization", "Activate" → Client ID and Client Secret):
+ * the credentials work at the token endpoint with HTTP Basic and in the body (Genpact Cora SeQuence "Configure OAuth 2.0 Credentials"),
  * deactivation stops every token at once (introspection, userinfo, Environment API), rotation
  * keeps the old secret for the grace period only, and a failed activation leaves nothing behind.
  */

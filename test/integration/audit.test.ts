@@ -1,5 +1,5 @@
 /**
- * The audit trail (issue 4): ops client changes and integration create/activate/rotate/deactivate
+ * The audit trail (docs/integrations.md): ops client changes and integration create/activate/rotate/deactivate
  * are written to `audit_events` (who, what, when, from which address) in the same transaction,
  * never with a secret, and read newest first at `GET /auth/v3/ops/audit?limit=&before=`.
  */

@@ -45,7 +45,7 @@ describe('authorization_code grant', () => {
     expect(res.body.id_token.split('.')).toHaveLength(3);
   });
 
-  it('writes the access and refresh tokens in one statement, committed before the answer (issue 6)', async () => {
+  it('writes the access and refresh tokens in one statement, committed before the answer (docs/performance.md)', async () => {
     const code = await mintCode();
     // the refresh token's insert takes 300 ms: an answer that did not wait for it would arrive
     // while neither new token is visible (oauth/write-behind.ts)

@@ -1,5 +1,5 @@
 /**
- * The client metadata cache of the token path (issue 6): repeated token requests do not read the
+ * The client metadata cache of the token path (docs/performance.md): repeated token requests do not read the
  * client again; a change is in force at once in the process that made it, whoever made it (ops
  * API, integration code, SQL through the app's knex); and within a second in another process on
  * the same PostgreSQL database (LISTEN/NOTIFY), which the second app here stands for.

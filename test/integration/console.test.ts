@@ -1,5 +1,5 @@
 /**
- * The ops console at `/console` (issue 4), driven over HTTP: sign-in with a real server-side
+ * The ops console at `/console` (docs/integrations.md), driven over HTTP: sign-in with a real server-side
  * session (HttpOnly, SameSite=Strict cookie; CSRF token on every form; Origin check), security
  * headers, 303 answers, the Integrations flow (activate → credentials shown once → they work;
  * rotate; deactivate), Clients, Contact centers (CORS origins editor), Audit, sign-out.

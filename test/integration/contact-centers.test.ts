@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/contact-centers` (genesys-api.md E4-E6, §7; seed 003 "Add a contact center").
+ * `/environment/v3/contact-centers` (genesys-api.md E4-E6, §7; Genesys "Provision Genesys Authentication", "Add a contact center").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 describe('POST /environment/v3/contact-centers', () => {
-  it('creates the seed 003 contact center with a fixed id, domains as one string, stored lowercase', async () => {
+  it('creates the Genesys "Provision Genesys Authentication" contact center with a fixed id, domains as one string, stored lowercase', async () => {
     const id = crypto.randomUUID();
     const res = await post('/contact-centers', { data: { domains: 'T100', environmentId: envId, auth: 'configServer', id } });
     expect(res.status).toBe(200);

@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/data-centers` (genesys-api.md E10-E11; seed 003 "Add a data center").
+ * `/environment/v3/data-centers` (genesys-api.md E10-E11; Genesys "Provision Genesys Authentication", "Add a data center").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS, basic, startTestApp } from '../helpers/test-app.ts';
@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('POST /environment/v3/data-centers', () => {
-  it('creates the seed 003 data center (ops Basic) and answers with its path', async () => {
+  it('creates the Genesys "Provision Genesys Authentication" data center (ops Basic) and answers with its path', async () => {
     const res = await t.request
       .post('/environment/v3/data-centers')
       .set('Authorization', OPS_AUTH)

@@ -56,7 +56,7 @@ describe('/environment/v3 authentication', () => {
     expect(list.body.data).toEqual([]);
   });
 
-  it('accepts the ops password-grant token of the seed 003 client, with Bearer in either case', async () => {
+  it('accepts the ops password-grant token of the Genesys "Provision Genesys Authentication" client, with Bearer in either case', async () => {
     const accessToken = await token(seedClient.clientId, seedClient.secret, {
       username: 'ops',
       client_id: seedClient.clientId,

@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/environments` (genesys-api.md E1-E3; seed 003 "Add a Genesys tenant/environment").
+ * `/environment/v3/environments` (genesys-api.md E1-E3; Genesys "Provision Genesys Authentication", "Add a Genesys tenant/environment").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySecret } from '../../src/security/passwords.ts';
@@ -22,7 +22,7 @@ const del = (path: string) => t.request.delete(`/environment/v3${path}`).set('Au
 const post = (path: string, body: unknown) => t.request.post(`/environment/v3${path}`).set('Authorization', OPS_AUTH).send(body as object);
 const put = (path: string, body: unknown) => t.request.put(`/environment/v3${path}`).set('Authorization', OPS_AUTH).send(body as object);
 
-/** Seed 003's environment body, verbatim but for a concrete id. */
+/** The environment body of Genesys "Provision Genesys Authentication", verbatim but for a concrete id. */
 function seedEnvironmentBody(overrides: Record<string, unknown> = {}) {
   return {
     data: {
@@ -48,7 +48,7 @@ async function passwordHash(id: string): Promise<string | null> {
 }
 
 describe('POST /environment/v3/environments', () => {
-  it('creates the seed 003 environment and answers with its path', async () => {
+  it('creates the Genesys "Provision Genesys Authentication" environment and answers with its path', async () => {
     const body = seedEnvironmentBody();
     const res = await post('/environments', body);
     expect(res.status).toBe(200);

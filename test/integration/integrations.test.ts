@@ -1,6 +1,6 @@
 /**
- * The prebuilt-integration catalogue at `/auth/v3/ops/integrations` (issue 4): the four shipped
- * entries (seeds 000, 001, 002, 004), search by name, create, merge-update, and delete refused
+ * The prebuilt-integration catalogue at `/auth/v3/ops/integrations` (docs/integrations.md): the four shipped
+ * entries (Avaya "Adding a data store with OAuth 2.0 authorization", Cisco Webex Connect "Event Authorization", NICE CXone "OAuth in Digital Experience", Genpact Cora SeQuence "Configure OAuth 2.0 Credentials"), search by name, create, merge-update, and delete refused
  * (code 19) while an activation is live.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

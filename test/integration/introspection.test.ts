@@ -63,7 +63,7 @@ describe('introspection (RFC 7662)', () => {
     expect(res.body.exp - res.body.iat).toBe(43200);
   });
 
-  it('reads token and grant in one statement once the clients are cached (issue 6), and a revoked grant still answers inactive', async () => {
+  it('reads token and grant in one statement once the clients are cached (docs/performance.md), and a revoked grant still answers inactive', async () => {
     const { access_token, refresh_token } = await opsTokens();
     await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period after the clients were created
     await introspect(access_token).expect(200); // warms both clients and the verified-secret cache

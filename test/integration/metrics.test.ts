@@ -1,5 +1,5 @@
 /**
- * `GET /metrics` (issue 6): Prometheus text on a per-app registry, with the request, token,
+ * `GET /metrics` (docs/performance.md): Prometheus text on a per-app registry, with the request, token,
  * client-authentication, argon2, cache, pool, query, rate-limit and purge metrics; optional Bearer
  * protection with METRICS_TOKEN. Labels never carry ids or secrets.
  */

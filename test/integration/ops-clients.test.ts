@@ -33,7 +33,7 @@ describe('ops client API authentication', () => {
 });
 
 describe('POST /auth/v3/ops/clients', () => {
-  it('creates the seed 003 client, generating a secret when it is empty', async () => {
+  it('creates the Genesys "Provision Genesys Authentication" client, generating a secret when it is empty', async () => {
     const res = await t.request.post('/auth/v3/ops/clients').set('Authorization', OPS_AUTH).send(seedClientBody());
     expect(res.status).toBe(200);
     expect(res.body.status).toEqual({ code: 0 });

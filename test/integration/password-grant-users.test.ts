@@ -1,6 +1,6 @@
 /**
  * Contact-center users at the token endpoint: the password grant with `domain\user` logins
- * (RFC 6749 §4.3, §6; genesys-api.md §4.3, §7; seed 003 "Create an authentication token").
+ * (RFC 6749 §4.3, §6; genesys-api.md §4.3, §7; Genesys "Provision Genesys Authentication", "Create an authentication token").
  * Users are created through the users API; the contact centers are fixtures.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,7 +87,7 @@ describe('password grant for a contact-center user (domain\\user)', () => {
     expect(res.body.access_token).not.toBe(first.body.access_token);
   });
 
-  it('a refresh reads token, grant and user in one statement, and writes in three: both new tokens in one (issue 6)', async () => {
+  it('a refresh reads token, grant and user in one statement, and writes in three: both new tokens in one (docs/performance.md)', async () => {
     const first = await login('t100\\default', PASSWORD);
     await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period
     await refresh((await login('t100\\default', PASSWORD)).body.refresh_token); // warms the caches

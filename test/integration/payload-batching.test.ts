@@ -164,7 +164,7 @@ describe('payload reader', () => {
   });
 });
 
-describe('the grant read with its token (issue 6)', () => {
+describe('the grant read with its token (docs/performance.md)', () => {
   it('sqlTokenDigest computes digestToken in SQL, for ASCII and non-ASCII ids', async () => {
     for (const id of ['grant-abc', 'Ünïcødé \u4e2d\u6587 id', 'x'.repeat(300), 'a+b/c=']) {
       const r = await db.knex.raw(`SELECT ${sqlTokenDigest('?::text')} AS d`, [id]);
@@ -202,7 +202,7 @@ describe('the grant read with its token (issue 6)', () => {
   });
 });
 
-describe('payload updater (batched consume and refresh successors, issue 6)', () => {
+describe('payload updater (batched consume and refresh successors, docs/performance.md)', () => {
   it('consumes each row once: in one statement, the first caller of a key wins and every duplicate, consumed or missing row gets false', async () => {
     const writer = createPayloadWriter(db.knex);
     await Promise.all(['c-0', 'c-1', 'c-2', 'c-old'].map((id) => writer.upsert(row(id, { model: 'RefreshToken' }))));

@@ -26,7 +26,7 @@ describe('demo seed', () => {
     expect(again.secrets).toEqual({});
   });
 
-  it('lets the data store log in as demo\\agent (seed 000) and the email listener use its scopes (seed 004)', async () => {
+  it('lets the data store log in as demo\\agent (Avaya "Adding a data store with OAuth 2.0 authorization") and the email listener use its scopes (Genpact Cora SeQuence "Configure OAuth 2.0 Credentials")', async () => {
     const pw = report.secrets['user demo\\agent password']!;
     const ds = await t.request
       .post(TOKEN)

@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/contact-centers/{ccid}/settings` (genesys-api.md E7-E9, §6; seed 003 "Update
+ * `/environment/v3/contact-centers/{ccid}/settings` (genesys-api.md E7-E9, §6; Genesys "Provision Genesys Authentication", "Update
  * CORS settings").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('POST /environment/v3/contact-centers/{ccid}/settings', () => {
-  it('stores the seed 003 CORS setting, trimmed and normalized, and GET returns it under data.settings', async () => {
+  it('stores the Genesys "Provision Genesys Authentication" CORS setting, trimmed and normalized, and GET returns it under data.settings', async () => {
     const ccid = await createCc();
     const res = await t.request
       .post(`/environment/v3/contact-centers/${ccid}/settings`)

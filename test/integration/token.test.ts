@@ -1,5 +1,5 @@
 /**
- * The token endpoint (RFC 6749 §3.2, §4.3, §4.4, §6; genesys-api.md §2 A2, §4.3; seeds 000, 003, 004).
+ * The token endpoint (RFC 6749 §3.2, §4.3, §4.4, §6; genesys-api.md §2 A2, §4.3; Avaya "Adding a data store with OAuth 2.0 authorization", Genesys "Provision Genesys Authentication", Genpact Cora SeQuence "Configure OAuth 2.0 Credentials").
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, createClient, startTestApp } from '../helpers/test-app.ts';
@@ -20,7 +20,7 @@ afterAll(async () => {
 const passwordGrant = (auth = basic(seed.clientId, seed.secret)) =>
   t.request.post(TOKEN).set('Authorization', auth).type('form').send({ username: 'ops', client_id: seed.clientId, grant_type: 'password', password: 'ops' });
 
-describe('password grant (seed 003 "Create an authentication token")', () => {
+describe('password grant (Genesys "Provision Genesys Authentication", "Create an authentication token")', () => {
   it('answers exactly in the Genesys shape', async () => {
     const res = await passwordGrant();
     expect(res.status).toBe(200);
@@ -35,7 +35,7 @@ describe('password grant (seed 003 "Create an authentication token")', () => {
     expect(res.body.refresh_token).not.toBe(res.body.access_token);
   });
 
-  it('stores the grant, the access token and the refresh token in one statement (issue 6)', async () => {
+  it('stores the grant, the access token and the refresh token in one statement (docs/performance.md)', async () => {
     const inserts: string[] = [];
     const onQuery = (q: { sql: string }) => void (/^\s*insert into "?oidc_payloads/i.test(q.sql) && inserts.push(q.sql));
     t.db.knex.on('query', onQuery);
@@ -83,7 +83,7 @@ describe('password grant (seed 003 "Create an authentication token")', () => {
   });
 });
 
-describe('client authentication (RFC 6749 §2.3.1; seed 004)', () => {
+describe('client authentication (RFC 6749 §2.3.1; Genpact Cora SeQuence "Configure OAuth 2.0 Credentials")', () => {
   it('accepts client_secret_basic and client_secret_post for the same client', async () => {
     const viaBasic = await t.request.post(TOKEN).set('Authorization', basic(seed.clientId, seed.secret)).type('form').send({ grant_type: 'client_credentials' });
     const viaPost = await t.request.post(TOKEN).type('form').send({ grant_type: 'client_credentials', client_id: seed.clientId, client_secret: seed.secret });
@@ -115,7 +115,7 @@ describe('client authentication (RFC 6749 §2.3.1; seed 004)', () => {
     }
   });
 
-  it('passes space-delimited scopes through for a "*" client (Cora, seed 004)', async () => {
+  it('passes space-delimited scopes through for a "*" client (Cora, Genpact Cora SeQuence "Configure OAuth 2.0 Credentials")', async () => {
     const res = await t.request.post(TOKEN).type('form').send({ grant_type: 'client_credentials', client_id: seed.clientId, client_secret: seed.secret, scope: 'mail.read mail.send' });
     expect(res.status).toBe(200);
     expect(res.body.scope).toBe('mail.read mail.send');
@@ -137,7 +137,7 @@ describe('client authentication (RFC 6749 §2.3.1; seed 004)', () => {
     expect(res.body).toEqual({ error: 'unauthorized_client', error_description: 'the client is not authorized to use this grant type' });
   });
 
-  it('lets a PUBLIC client use the password grant with only client_id (seed 000)', async () => {
+  it('lets a PUBLIC client use the password grant with only client_id (Avaya "Adding a data store with OAuth 2.0 authorization")', async () => {
     const res1 = await t.request
       .post('/auth/v3/ops/clients')
       .set('Authorization', basic('ops', 'ops'))

@@ -1,5 +1,5 @@
 /**
- * Write-behind in the refresh_token grant (src/oauth/write-behind.ts; issue 6): the new refresh
+ * Write-behind in the refresh_token grant (src/oauth/write-behind.ts; docs/performance.md): the new refresh
  * token and the access token leave in one statement, and the response still waits for both to be
  * committed (design.md §3: tokens are persisted before they are handed out). A trigger slows or
  * fails the refresh token's insert to show the order and the failure path.

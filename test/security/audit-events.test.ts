@@ -1,5 +1,5 @@
 /**
- * Security events (issue 5 §4; OWASP ASVS 5.0 V16.3; RFC 9700 §4.14.2; RFC 6749 §10.5):
+ * Security events (docs/security-model.md; OWASP ASVS 5.0 V16.3; RFC 9700 §4.14.2; RFC 6749 §10.5):
  * failed logins (login page, password grant, console), failed client authentication, lockouts and
  * limit hits, refresh-token reuse, authorization-code replay, client secret rotation and ops
  * authentication failures are each one structured log line (`event`) and one `audit_events` row

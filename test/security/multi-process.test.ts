@@ -1,5 +1,5 @@
 /**
- * Two ccauth processes on one PostgreSQL database (issue 5 §3; design.md §1 "processes are
+ * Two ccauth processes on one PostgreSQL database (docs/security-model.md; design.md §1 "processes are
  * stateless and interchangeable"; README "Security model" → "Concurrency and faults"): two real
  * servers (`node src/main.ts`, test/helpers/spawn-server.ts) started at the same time on one
  * throwaway database, with the same KEY_ENCRYPTION_KEY and COOKIE_KEYS as a deployment would give

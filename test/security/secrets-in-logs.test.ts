@@ -1,5 +1,5 @@
 /**
- * No log line, error body or audit row ever holds a secret, password, code or token (issue 5 §4;
+ * No log line, error body or audit row ever holds a secret, password, code or token (docs/security-model.md;
  * design.md §5.7; OWASP ASVS 5.0 V16 (no sensitive data in logs), V14; RFC 6819
  * §5.1.4.1.3 / RFC 9700 §4.14: credentials only where they are issued).
  *

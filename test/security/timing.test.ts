@@ -1,6 +1,6 @@
 /**
  * Unknown client id vs wrong secret, unknown user vs wrong password: the same status, the same
- * body and headers, and no usable timing difference (issue 5 §1; RFC 6819 §4.3.2, §4.4.3.6;
+ * body and headers, and no usable timing difference (docs/security-model.md; RFC 6819 §4.3.2, §4.4.3.6;
  * OWASP ASVS 5.0 V6.3 "valid users cannot be deduced from failed authentication"). Both sides
  * of each pair verify one argon2 hash (a dummy one for the unknown side).
  *

@@ -1,5 +1,5 @@
 /**
- * Guards of the admin APIs (genesys-api.md §3, §6; seed 003).
+ * Guards of the admin APIs (genesys-api.md §3, §6; Genesys "Provision Genesys Authentication").
  *
  * - `requireOps`: HTTP Basic with the ops credentials (the `/auth/v3/ops/*` routes).
  * - `requireAdmin`: the ops Basic credentials, or an admin Bearer token (the `/environment/v3/*`
@@ -16,7 +16,7 @@
  * 401 answers carry `WWW-Authenticate` and a body with both the Genesys envelope (code 20) and
  * Spring's `{"error":"Unauthorized","error_description":"Bad credentials"}` that Genesys scripts see.
  *
- * With an {@link OpsBasicCheck} (issue 5; http/middleware/rate-limit.ts), Basic failures are
+ * With an {@link OpsBasicCheck} (docs/security-model.md; http/middleware/rate-limit.ts), Basic failures are
  * limited per login name, per (name, address) and per address, and recorded as `ops_auth_failed`
  * security events; over a limit the answer is 429 with `Retry-After` and the Genesys envelope.
  */

@@ -22,7 +22,7 @@
  * (node_modules/oidc-provider/lib/shared/selective_body.js) reads `ctx.req` through
  * `req.iterator()`. For a request with a body this middleware installs a per-request `iterator`
  * on that IncomingMessage that reads the whole body with plain stream events (not the stream's own
- * async iterator: issue 6) and yields it as one chunk; over the limit, or at the end when a
+ * async iterator: docs/performance.md) and yields it as one chunk; over the limit, or at the end when a
  * parameter is refused, it throws, oidc-provider answers `400 invalid_request`
  * ("failed to parse the request body"), and this middleware then replaces that answer with its own
  * status and description. If a future oidc-provider stops using `req.iterator`, the `Content-Length`
@@ -91,7 +91,7 @@ type IteratorFn = (options?: { destroyOnReturn?: boolean }) => AsyncIterableIter
 
 /**
  * Reads the whole body of `req` with plain stream events (cheaper than the stream's async iterator,
- * issue 6); rejects when it grows past `limitBytes` (setting `outcome.tooLarge`, and pausing the
+ * docs/performance.md); rejects when it grows past `limitBytes` (setting `outcome.tooLarge`, and pausing the
  * stream: the answer closes the connection), when the stream fails, or when it closes before its end.
  */
 function readWhole(req: IncomingMessage, limitBytes: number, outcome: BodyOutcome): Promise<Buffer> {

@@ -1,5 +1,5 @@
 /**
- * The koa side of the failed-authentication limits (issue 5 §1; README "Security model";
+ * The koa side of the failed-authentication limits (docs/security-model.md; README "Security model";
  * services/rate-limit.service.ts):
  *
  * - {@link createOpsBasicCheck}: ops HTTP Basic on the ops API and the Environment API as a

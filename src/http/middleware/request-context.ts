@@ -3,7 +3,7 @@
  * else a UUID), echoes it in `X-Request-Id`, binds a child logger to it, and writes one log line
  * per request with method, path (no query string: it may carry codes), status and duration (ms).
  *
- * The per-request line goes through a child logger without the redaction pass (issue 6: pino's
+ * The per-request line goes through a child logger without the redaction pass (docs/performance.md: pino's
  * wildcard redaction cost ~30 µs a line, 5 % of a client_credentials request). That is safe because
  * the line's fields are fixed here and none of them can hold a credential; every other line
  * (`ctx.log`) keeps the full redaction of observability/logger.ts.

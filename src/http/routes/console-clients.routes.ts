@@ -1,5 +1,5 @@
 /**
- * Console pages of the Clients section (issue 4): list, create (secret shown once), edit redirect
+ * Console pages of the Clients section (docs/integrations.md): list, create (secret shown once), edit redirect
  * URIs, delete. Input is validated with the ops client API's schemas and handled by
  * clients.service.ts, so the rules are the API's.
  */

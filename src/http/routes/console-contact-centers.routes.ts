@@ -1,5 +1,5 @@
 /**
- * Console pages of the Contact centers section (issue 4): list, and one contact center with its
+ * Console pages of the Contact centers section (docs/integrations.md): list, and one contact center with its
  * CORS origins editor (settings.service.ts rules for `cors-origins`) and its users (each can be
  * required to choose a new password at the next sign-in).
  */

@@ -1,5 +1,5 @@
 /**
- * Console pages of the Integrations section (issue 4; seed 001): list + search, Manage, Activate
+ * Console pages of the Integrations section (docs/integrations.md; Cisco Webex Connect "Event Authorization"): list + search, Manage, Activate
  * (the credentials dialog, shown once), Rotate secret and Deactivate with a confirmation page.
  * Every change goes through integrations/activations services, the same as the ops API.
  */

@@ -1,5 +1,5 @@
 /**
- * Plumbing shared by the ops console routes (issue 4): cookies, the page headers (the shared
+ * Plumbing shared by the ops console routes (docs/integrations.md): cookies, the page headers (the shared
  * security headers plus a nonce'd `script-src`), 303 answers, form fields, and turning a refused
  * change (AppError) into a flash shown in place on the page the browser is sent back to.
  */

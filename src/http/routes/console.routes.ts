@@ -1,5 +1,5 @@
 /**
- * The ops console at `/console` (issue 4): server-rendered pages, no framework, no external assets.
+ * The ops console at `/console` (docs/integrations.md): server-rendered pages, no framework, no external assets.
  *
  * Every response carries the shared page security headers (middleware/security-headers.ts:
  * no-store, nosniff, `frame-ancestors 'none'`, Referrer-Policy no-referrer, nonce'd styles) with

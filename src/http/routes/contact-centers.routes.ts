@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/contact-centers` — contact centers (genesys-api.md E4-E6; seed 003 "Add a
+ * `/environment/v3/contact-centers` — contact centers (genesys-api.md E4-E6; Genesys "Provision Genesys Authentication", "Add a
  * contact center"). Mounted behind `requireAdmin`. Creates answer `{"status":{"code":0},
  * "path":"/contact-centers/<ccid>"}`. Settings and users live in their own route files.
  */

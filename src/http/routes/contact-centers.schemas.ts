@@ -1,5 +1,5 @@
 /**
- * Request schemas of `/environment/v3/contact-centers` (genesys-api.md E4-E6, §7; seed 003 "Add a
+ * Request schemas of `/environment/v3/contact-centers` (genesys-api.md E4-E6, §7; Genesys "Provision Genesys Authentication", "Add a
  * contact center"). `domains` may be an array or a single string (the seed writes one value).
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/data-centers` — data centers (genesys-api.md E10-E11; seed 003 "Add a data
+ * `/environment/v3/data-centers` — data centers (genesys-api.md E10-E11; Genesys "Provision Genesys Authentication", "Add a data
  * center"). Mounted behind `requireAdmin`. Creates answer `{"status":{"code":0},
  * "path":"/data-centers/<id>"}`.
  */

@@ -1,5 +1,5 @@
 /**
- * Request schemas of `/environment/v3/data-centers` (genesys-api.md E10-E11; seed 003 "Add a data
+ * Request schemas of `/environment/v3/data-centers` (genesys-api.md E10-E11; Genesys "Provision Genesys Authentication", "Add a data
  * center").
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/environments` — environments (genesys-api.md E1-E3; seed 003 "Add a Genesys
+ * `/environment/v3/environments` — environments (genesys-api.md E1-E3; Genesys "Provision Genesys Authentication", "Add a Genesys
  * tenant/environment"). Mounted behind `requireAdmin`. Creates answer `{"status":{"code":0},
  * "path":"/environments/<id>"}`; the Configuration Server password is never returned.
  */

@@ -1,5 +1,5 @@
 /**
- * Request schemas of `/environment/v3/environments` (genesys-api.md E1-E3; seed 003 "Add a Genesys
+ * Request schemas of `/environment/v3/environments` (genesys-api.md E1-E3; Genesys "Provision Genesys Authentication", "Add a Genesys
  * tenant/environment"), plus field schemas shared by the other Environment API route groups.
  * Field names are Genesys's; timeouts are seconds.
  */

@@ -1,5 +1,5 @@
 /**
- * `/auth/v3/ops/clients` — the ops client API (genesys-api.md §2 A15-A19, §5.3; seed 003).
+ * `/auth/v3/ops/clients` — the ops client API (genesys-api.md §2 A15-A19, §5.3; Genesys "Provision Genesys Authentication").
  * HTTP Basic with the ops credentials on every route.
  */
 import Router from '@koa/router';
@@ -14,7 +14,7 @@ import { ok } from '../envelope.ts';
 import { validateBody } from '../validate.ts';
 import { clientIdSchema, createClientBody, updateClientBody } from './ops-clients.schemas.ts';
 
-/** The Genesys client object (seed 003 response). Never includes the secret or its hash. */
+/** The Genesys client object (Genesys "Provision Genesys Authentication" response). Never includes the secret or its hash. */
 export function toGenesysClient(c: Client): Record<string, unknown> {
   return {
     client_id: c.clientId,

@@ -1,5 +1,5 @@
 /**
- * Request schemas of `/auth/v3/ops/clients` (genesys-api.md §5.3; seed 003). Field names are
+ * Request schemas of `/auth/v3/ops/clients` (genesys-api.md §5.3; Genesys "Provision Genesys Authentication"). Field names are
  * exactly Genesys's: `client_id`, `client_secret`, `clientType`, `internalClient`, `authorities`,
  * `scope`, `authorizedGrantTypes`, `redirectURIs`, `accessTokenExpirationTimeout`,
  * `refreshTokenExpirationTimeout` (seconds), plus `name`, `description`, `contactCenterIds`,

@@ -1,6 +1,6 @@
 /**
- * `/auth/v3/ops/integrations` — the prebuilt-integration catalogue and its activations (issue 4;
- * seed 001). HTTP Basic with the ops credentials on every route (mounted behind `requireOps`).
+ * `/auth/v3/ops/integrations` — the prebuilt-integration catalogue and its activations (docs/integrations.md;
+ * Cisco Webex Connect "Event Authorization"). HTTP Basic with the ops credentials on every route (mounted behind `requireOps`).
  *
  * - `GET /?q=` search by name; `GET /{id}`; `POST /`; `PUT /{id}` (merge); `DELETE /{id}` (code 19
  *   while activated somewhere).
@@ -73,7 +73,7 @@ function integrationIdParam(ctx: Context): string {
 export interface OpsIntegrationsDeps {
   integrations: IntegrationsService;
   activations: ActivationsService;
-  /** Absolute URL of the token endpoint, echoed with new credentials (the other side needs it: seeds 000, 001, 004). */
+  /** Absolute URL of the token endpoint, echoed with new credentials (the other side needs it: Avaya "Adding a data store with OAuth 2.0 authorization", Cisco Webex Connect "Event Authorization", Genpact Cora SeQuence "Configure OAuth 2.0 Credentials"). */
   tokenEndpoint: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Request schemas of `/auth/v3/ops/integrations` (issue 4). Field names follow the ops client
+ * Request schemas of `/auth/v3/ops/integrations` (docs/integrations.md). Field names follow the ops client
  * object (genesys-api.md §5.3) where they mean the same thing: `authorizedGrantTypes`, `scope`,
  * `accessTokenExpirationTimeout` / `refreshTokenExpirationTimeout` (seconds), `pkceRequired`,
  * `redirectURIs`; plus `id` (slug), `name`, `description`, `clientAuthMethods` (RFC 7591 names),

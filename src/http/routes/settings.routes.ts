@@ -1,6 +1,6 @@
 /**
  * `/environment/v3/contact-centers/{ccid}/settings` — contact-center settings such as
- * `cors-origins` (genesys-api.md E7-E9, §6; seed 003 "Update CORS settings"). Mounted behind
+ * `cors-origins` (genesys-api.md E7-E9, §6; Genesys "Provision Genesys Authentication", "Update CORS settings"). Mounted behind
  * `requireAdmin`. GET answers `{"status":{"code":0},"data":{"settings":[{name,value,location,shared}]}}`;
  * POST replaces the named setting as a whole and answers `{"status":{"code":0}}`. Writing or
  * deleting `cors-origins` is audited (`contact_center.cors_updated`), as in the console.

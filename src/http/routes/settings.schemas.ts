@@ -1,6 +1,6 @@
 /**
  * Request schemas of `/environment/v3/contact-centers/{ccid}/settings` (genesys-api.md E7-E9, §6;
- * seed 003 "Update CORS settings"). `shared` may be a boolean or the string "true"/"false".
+ * Genesys "Provision Genesys Authentication", "Update CORS settings"). `shared` may be a boolean or the string "true"/"false".
  * Per-name value rules (`cors-origins`) are the settings service's.
  */
 import { z } from 'zod';

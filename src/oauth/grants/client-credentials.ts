@@ -1,5 +1,5 @@
 /**
- * The client credentials grant (RFC 6749 §4.4; seeds 001 and 004), replacing oidc-provider's
+ * The client credentials grant (RFC 6749 §4.4; Cisco Webex Connect "Event Authorization", Genpact Cora SeQuence "Configure OAuth 2.0 Credentials"), replacing oidc-provider's
  * built-in handler because that one silently drops scopes the provider does not declare, while
  * Genesys `["*"]` clients may ask for any scope (genesys-api.md §8.5: Cora sends its own
  * space-delimited scopes).

@@ -1,5 +1,5 @@
 /**
- * Client-secret verification with a rotation grace period (issue 4; src/oauth/client-auth.ts):
+ * Client-secret verification with a rotation grace period (docs/integrations.md; src/oauth/client-auth.ts):
  * the previous secret authenticates only before its expiry, even when a success for it is cached.
  */
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -38,7 +38,7 @@ describe('SecretVerifier.verify with notAfterMs', () => {
   });
 });
 
-describe('SecretVerifier single flight and cache lifetime (issue 6)', () => {
+describe('SecretVerifier single flight and cache lifetime (docs/performance.md)', () => {
   it('concurrent verifications of one secret share one argon2 run; a wrong secret is its own run and never cached', async () => {
     const v = createSecretVerifier();
     const answers = await Promise.all([

@@ -1,5 +1,5 @@
 /**
- * Console pages of the Clients section (issue 4): the list, New client, a client's page with its
+ * Console pages of the Clients section (docs/integrations.md): the list, New client, a client's page with its
  * redirect URIs editor, and the delete confirmation. The rules are the ops client API's (the
  * routes validate with its schemas and call clients.service.ts).
  */

@@ -113,7 +113,7 @@ const DIALOG_TITLES: Record<IssuedCredentialsView['kind'], string> = {
 };
 
 /**
- * The credentials dialog (seed 001: "Copy your Client ID and Client Secret"): open over the page,
+ * The credentials dialog (Cisco Webex Connect "Event Authorization": "Copy your Client ID and Client Secret"): open over the page,
  * closed by a link back to it (no script needed), copy buttons, and the one-time warning.
  */
 export function credentialsDialog(c: IssuedCredentialsView, closeHref: string): SafeHtml {

@@ -1,5 +1,5 @@
 /**
- * Console pages of the Contact centers section (issue 4): the list, and one contact center with
+ * Console pages of the Contact centers section (docs/integrations.md): the list, and one contact center with
  * its CORS origins editor (the `cors-origins` setting, genesys-api.md §6) and its users.
  */
 import type { ContactCenter } from '../../../domain/environment.ts';

@@ -1,5 +1,5 @@
 /**
- * Console pages of the Integrations section (issue 4; seed 001): the catalogue with a search box
+ * Console pages of the Integrations section (docs/integrations.md; Cisco Webex Connect "Event Authorization"): the catalogue with a search box
  * and status per contact center, the Manage page (Activate, the activations with Rotate secret
  * and Deactivate), the two confirmation pages, and the credentials dialog.
  */

@@ -1,5 +1,5 @@
 /**
- * The ops console frame (issue 4): top bar with the product name, navigation and sign-out, one
+ * The ops console frame (docs/integrations.md): top bar with the product name, navigation and sign-out, one
  * inline stylesheet and (on pages that copy credentials) one inline script, both allowed by the
  * response's CSP nonce. No external resources: it works offline. Readable on a phone: the
  * navigation wraps, tables turn into cards below 700px.

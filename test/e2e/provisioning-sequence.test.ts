@@ -1,5 +1,5 @@
 /**
- * Seed 003 "Provision Genesys Authentication", replayed call by call with the document's own
+ * Genesys "Provision Genesys Authentication", replayed call by call with the document's own
  * bodies (placeholders filled in), asserting the envelopes and token fields the document shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ afterAll(async () => {
 
 const CC_ID = 'ed4c03f3-6275-4419-8b2b-11d14af10655';
 
-describe('seed 003: provision Genesys Authentication', () => {
+describe('Genesys "Provision Genesys Authentication": provision Genesys Authentication', () => {
   const state: { secret?: string; token?: string; refresh?: string; environmentId?: string; ccid?: string } = {};
 
   it('creates a new API client (ops Basic credentials)', async () => {
