@@ -22,7 +22,7 @@
  *   --max-requests=200000 --workers=1 --only=id,id --large --large-tokens=1000000
  *   --large-clients=100000 --profile (ccauth under --cpu-prof for the selected scenarios, default
  *   client_credentials_basic; writes bench/results/profile.md) --out=bench/results --log-level=info
- *   --update-readme (copies latest.md into README.md between the `bench:latest` markers)
+ *   --update-readme (copies latest.md into docs/performance.md between the `bench:latest` markers)
  *   --ccauth-node-args="--max-old-space-size=160" (extra Node options for the ccauth child only)
  *   --ccauth-env=MALLOC_ARENA_MAX=2,K=V (extra environment of the ccauth child only)
  */
@@ -84,7 +84,7 @@ const WORKERS = num('workers', 1, 16);
 /**
  * The database server: DATABASE_URL, else the local server — over its Unix socket when there is one
  * (how a co-located ccauth should connect: a TCP loopback write costs ccauth about as much CPU as a
- * short statement; README "Performance"), else 127.0.0.1:5432. `--tcp` forces the latter.
+ * short statement; docs/performance.md "Performance"), else 127.0.0.1:5432. `--tcp` forces the latter.
  */
 const LOCAL_SOCKET = '/var/run/postgresql/.s.PGSQL.5432';
 const BASE_DB_URL =
@@ -390,16 +390,16 @@ function sh(cmd: string, argv: string[]): string {
   }
 }
 
-/** Replaces the README's `<!-- bench:latest -->` block with `md` (headings demoted under "Latest results"). */
+/** Replaces docs/performance.md's `<!-- bench:latest -->` block with `md` (headings demoted under "Latest results"). */
 function updateReadme(md: string): void {
-  const file = path.join(ROOT, 'README.md');
+  const file = path.join(ROOT, 'docs', 'performance.md');
   const readme = readFileSync(file, 'utf8');
   const start = '<!-- bench:latest -->';
   const end = '<!-- /bench:latest -->';
   const i = readme.indexOf(start);
   const j = readme.indexOf(end);
   if (i < 0 || j < i) {
-    log('README.md has no bench:latest markers; not updated');
+    log('docs/performance.md has no bench:latest markers; not updated');
     return;
   }
   const body = md
@@ -409,7 +409,7 @@ function updateReadme(md: string): void {
     .join('\n')
     .trim();
   writeFileSync(file, `${readme.slice(0, i + start.length)}\n${body}\n${readme.slice(j)}`);
-  log('README.md updated');
+  log('docs/performance.md updated');
 }
 
 async function main(): Promise<void> {

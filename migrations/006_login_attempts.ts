@@ -1,5 +1,5 @@
 /**
- * Failed sign-in attempts per login name, for the login page's lockout (README "Signing in").
+ * Failed sign-in attempts per login name, for the login page's lockout (docs/signing-in.md "Signing in").
  * Kept in PostgreSQL so the count and the lock hold across every ccauth process.
  *
  * `key_digest` is the SHA-256 (base64url) of the canonical login name (`domain\user`, or the bare

@@ -1,5 +1,5 @@
 /**
- * Failed-authentication counters of the rate limiters (README "Security model";
+ * Failed-authentication counters of the rate limiters (docs/security-model.md "Security model";
  * src/repositories/rate-limits.repository.ts), in the layout rate-limiter-flexible's
  * `RateLimiterPostgres` expects, so every ccauth process shares them.
  *

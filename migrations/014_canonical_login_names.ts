@@ -1,7 +1,7 @@
 /**
  * Recomputes the stored canonical login names after the canonical form changed from "NFC +
  * lowercase" to {@link canonicalLoginName} (NFKC, default-ignorable characters removed, white space
- * trimmed and collapsed, full case folding; README "Security model" → "Hostile input"):
+ * trimmed and collapsed, full case folding; docs/security-model.md "Security model" → "Hostile input"):
  * `users.username_canonical` from each user's display `username`, and `contact_center_domains.domain`
  * (which is stored canonical only) from its current value. Rows whose value does not change are
  * left alone; a fresh or empty database has nothing to do.

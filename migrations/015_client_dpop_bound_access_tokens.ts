@@ -1,6 +1,6 @@
 /**
  * Per-client `dpopBoundAccessTokens` (RFC 9449 §5.2 `dpop_bound_access_tokens`): when true, every
- * token request of the client must carry a DPoP proof (README "Security model" → "DPoP").
+ * token request of the client must carry a DPoP proof (docs/security-model.md "Security model" → "DPoP").
  */
 import type { Knex } from 'knex';
 

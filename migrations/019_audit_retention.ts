@@ -1,5 +1,5 @@
 /**
- * Indexes for keeping and exporting the audit trail (README "Audit and secrets hygiene"):
+ * Indexes for keeping and exporting the audit trail (docs/security-model.md "Audit and secrets hygiene"):
  * `at` for the retention purge (AUDIT_RETENTION_DAYS) and time-range filters, and `(actor, id)`,
  * `(action, id)`, `(target_id, id)` for `GET /auth/v3/ops/audit?actor=&event=&subject=`, whose
  * pages are walked by descending `id`.

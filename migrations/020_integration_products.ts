@@ -1,5 +1,5 @@
 /**
- * The shipped integration catalogue in the products' own words (README "Prebuilt integrations and
+ * The shipped integration catalogue in the products' own words (docs/integrations.md "Prebuilt integrations and
  * the ops console"): each entry names the product and feature it serves, and carries its set-up
  * steps — which ccauth value goes into which field of that product's own form — taken from the
  * vendors' documents:

@@ -1,5 +1,5 @@
 /**
- * Per-client key registration and request options (README "API" → grants; RFC 7523, RFC 9126):
+ * Per-client key registration and request options (docs/api.md "API" → grants; RFC 7523, RFC 9126):
  *
  * - `jwks` (a JWK Set of public keys) or `jwks_uri` (where to fetch one), never both: the keys that
  *   verify the client's `private_key_jwt` client assertions (RFC 7523 §2.2) and its jwt-bearer

@@ -1,5 +1,5 @@
 /**
- * Single use of JWT assertions (RFC 7523 §3 item 7; README "API" → grants): the `jti` of every
+ * Single use of JWT assertions (RFC 7523 §3 item 7; docs/api.md "API" → grants): the `jti` of every
  * accepted jwt-bearer grant assertion and `private_key_jwt` client assertion, kept until the
  * assertion expires so that every ccauth process refuses a replay. `id_digest` is the SHA-256
  * (base64url) of the issuer and the `jti`, never the assertion; one atomic

@@ -1,5 +1,5 @@
 /**
- * Single sign-on per contact center (README "Signing in" → "Single sign-on"; src/federation/):
+ * Single sign-on per contact center (docs/signing-in.md "Signing in" → "Single sign-on"; src/federation/):
  *
  * - `identity_providers`: one SAML 2.0 or OpenID Connect identity provider per contact center.
  *   `settings` holds the non-secret configuration (jsonb); the upstream OIDC client secret is kept

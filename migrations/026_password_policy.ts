@@ -1,5 +1,5 @@
 /**
- * Password change and the per-contact-center password policy (README "Signing in" → "Password
+ * Password change and the per-contact-center password policy (docs/signing-in.md "Signing in" → "Password
  * change and policy"):
  * - `users.must_change_password`: the user must choose a new password before any token is issued
  *   (the login page asks for one; the password grant refuses with `invalid_grant`);

@@ -163,7 +163,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const clientsRepo = createClientsRepository(knex);
   const metrics = deps.metrics ?? createMetrics({ poolUsage: () => poolUsage(db) });
   const secretVerifier = createSecretVerifier({ observer: secretVerifierObserver(metrics) });
-  // failed-authentication limits and security events (docs/security-model.md; README "Security model")
+  // failed-authentication limits and security events (docs/security-model.md; docs/security-model.md "Security model")
   const loginAttempts = createLoginAttemptsService({ repo: createLoginAttemptsRepository(knex), policy: config.loginLockout });
   const securityEvents = createSecurityEvents({ audit: createAuditService({ knex }), logger });
   const rateLimitStore = createRateLimiterStore(db, { onPoolError: (err) => logger.warn({ err }, 'rate-limit pool: idle connection failed') });
@@ -233,13 +233,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     guard,
     jwtBearerMaxLifetimeSeconds: config.jwtBearerMaxLifetimeSeconds,
     allowInsecureJwksUri: config.nodeEnv !== 'production',
-    // single sign-on contact centers refuse the password grant (README "Single sign-on")
+    // single sign-on contact centers refuse the password grant (docs/signing-in.md "Single sign-on")
     ssoOnly: (ccid) => sso.isSsoOnly(ccid),
   };
 
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
   const sealer = createSealer(deps.keyEncryptionKeys ?? config.keyEncryptionKeys ?? [loadOrCreateKeyFile(path.join(config.dataDir, 'key-encryption-key'))]);
-  // single sign-on per contact center (README "Signing in" → "Single sign-on"; src/federation/)
+  // single sign-on per contact center (docs/signing-in.md "Signing in" → "Single sign-on"; src/federation/)
   const sso = createSingleSignOnService({ knex, sealer, publicUrl: config.publicUrl, allowPlainHttp: redirectUriPolicy.allowPlainHttp });
   const signingKeys = createSigningKeysService({
     knex,
@@ -353,7 +353,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use((ctx, next) => (clientAuthEndpoints.has(ctx.path) ? oauthLane(ctx) : next()));
 
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
-  app.use(createDocsRouter({ publicUrl: config.publicUrl }).routes()); // GET /openapi.json, /docs (README "API")
+  app.use(createDocsRouter({ publicUrl: config.publicUrl }).routes()); // GET /openapi.json, /docs (docs/api.md "API")
   app.use(
     createMetricsRouter({
       metricsText: deps.metricsText ?? (() => metrics.registry.metrics()),
@@ -370,7 +370,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       return result;
     },
   };
-  // prebuilt integrations, activations and the audit trail (docs/integrations.md; README "Prebuilt integrations and the ops console")
+  // prebuilt integrations, activations and the audit trail (docs/integrations.md; docs/integrations.md "Prebuilt integrations and the ops console")
   const integrations = createIntegrationsService({ knex });
   const activations = createActivationsService({ knex, redirectUriPolicy });
   const audit = createAuditService({ knex });
@@ -392,7 +392,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   );
   // the login UI's question "password or single sign-on?" (no authentication; envelope answers)
   adminApi(AUTH_SCHEME_PATH, [createAuthSchemeRouter({ sso })], (_ctx, next) => next());
-  // a user's own password change (README "Password change and policy"): envelope answers, no admin guard
+  // a user's own password change (docs/signing-in.md "Password change and policy"): envelope answers, no admin guard
   const passwordChanges = createPasswordChangeService({ knex });
   adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ verifyAccessToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
 
@@ -401,9 +401,9 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.use(oauthInputMiddleware);
   const signUserJwt = createUserJwtSigner({ issuer: config.publicUrl, signingKey: () => providers.signingKey });
   app.use(createUserinfoRouter({ verifyAccessToken, principals, cors, signUserJwt }).routes());
-  // the agent desktop's keep-alive (README "API")
+  // the agent desktop's keep-alive (docs/api.md "API")
   app.use(createPingRouter({ getProvider, verifyAccessToken, principals }).routes());
-  // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
+  // browser pages: interaction entry + consent, login, sign-out (docs/signing-in.md "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
   app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges, sso }).routes());

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     logger.warn({ event: 'default_ops_credentials' }, 'the default ops credentials (ops:ops) are in use: set OPS_PASSWORD or OPS_PASSWORD_HASH before exposing this server');
   }
 
-  // Graceful shutdown (README "Security model" → "Concurrency and faults"): stop listening at once
+  // Graceful shutdown (docs/security-model.md "Security model" → "Concurrency and faults"): stop listening at once
   // (new connections are refused), answer every request already received (its response closes the
   // connection), close connections that carry no request, then close the pool and exit 0.
   const shutdown = (signal: string) => {

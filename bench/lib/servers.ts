@@ -21,10 +21,10 @@ export const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
 export const SERVER_NODE_FLAGS = ['--experimental-async-context-frame'];
 /**
  * Node options ccauth alone runs with, as `npm start` and the Dockerfile run it: a 160 MB old
- * generation (README "What the token path does").
+ * generation (docs/performance.md "What the token path does").
  */
 export const CCAUTH_NODE_FLAGS = ['--max-old-space-size=160'];
-/** Environment ccauth alone runs with, as `npm start` and the Dockerfile set it: one glibc malloc arena (README "What the token path does"). */
+/** Environment ccauth alone runs with, as `npm start` and the Dockerfile set it: one glibc malloc arena (docs/performance.md "What the token path does"). */
 export const CCAUTH_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
 
 /** A started server. */

@@ -1,6 +1,6 @@
 /**
  * `npm run keys:rotate [-- --immediate] [-- --list]`: signing-key rotation from the command line
- * (README "Signing keys"), against DATABASE_URL (or the embedded PGlite database under DATA_DIR),
+ * (docs/operations.md "Signing keys"), against DATABASE_URL (or the embedded PGlite database under DATA_DIR),
  * with the same KEY_ENCRYPTION_KEY as the servers.
  *
  * Without flags: creates a `next` key (published in the JWKS, not signing; a pending one is reused).

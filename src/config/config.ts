@@ -16,26 +16,26 @@
  * LOGIN_LOCKOUT_MAX_SECONDS (900; at least LOGIN_LOCKOUT_SECONDS), RATE_LIMIT_WINDOW_SECONDS (900),
  * RATE_LIMIT_BLOCK_SECONDS (900), RATE_LIMIT_CLIENT_ADDRESS_FAILURES (10), RATE_LIMIT_CLIENT_FAILURES
  * (100), RATE_LIMIT_USER_FAILURES (50), RATE_LIMIT_ADDRESS_FAILURES (200),
- * RATE_LIMIT_KNOWN_ADDRESS_DAYS (30) (README "Security model"), METRICS_TOKEN (Bearer token
+ * RATE_LIMIT_KNOWN_ADDRESS_DAYS (30) (docs/security-model.md "Security model"), METRICS_TOKEN (Bearer token
  * required on GET /metrics, at least 16 characters; open when unset), WORKERS (1: `node:cluster`
  * worker processes sharing the port and the database).
  *
- * Database fault bounds (README "Security model" → "Concurrency and faults"; PostgreSQL only, 0
+ * Database fault bounds (docs/security-model.md "Security model" → "Concurrency and faults"; PostgreSQL only, 0
  * disables one): DATABASE_CONNECT_TIMEOUT_MS (5000), DATABASE_ACQUIRE_TIMEOUT_MS (10000: waiting
  * for a pooled connection), DATABASE_QUERY_TIMEOUT_MS (30000: `statement_timeout` of every
  * statement but migrations).
  *
- * Request size limits (README "Security model" → "Hostile input"): ADMIN_BODY_LIMIT_BYTES (102400:
+ * Request size limits (docs/security-model.md "Security model" → "Hostile input"): ADMIN_BODY_LIMIT_BYTES (102400:
  * ops and Environment API JSON bodies), OAUTH_BODY_LIMIT_BYTES (16384, at most 57344: OAuth endpoint
  * form bodies), MAX_HEADER_BYTES (16384: all request headers of one request; over it → 431).
  *
- * Signing keys (README "Signing keys"): KEY_ENCRYPTION_KEY (32 bytes as hex/base64/base64url; a
+ * Signing keys (docs/operations.md "Signing keys"): KEY_ENCRYPTION_KEY (32 bytes as hex/base64/base64url; a
  * comma-separated list to rotate it: the first seals, all open; required in production, otherwise a
  * generated key is kept in DATA_DIR/key-encryption-key), SIGNING_KEY_ALG (ES256),
  * KEY_ROTATION_DELAY_SECONDS (3600), KEY_REFRESH_INTERVAL_SECONDS (5), JWT_ACCESS_TOKEN_AUDIENCE
  * (`PUBLIC_URL/api`).
  *
- * Grants (README "API"): JWT_BEARER_MAX_LIFETIME_SECONDS (300).
+ * Grants (docs/api.md "API"): JWT_BEARER_MAX_LIFETIME_SECONDS (300).
  */
 import { z } from 'zod';
 import { parseKeyEncryptionKey } from '../security/seal.ts';
@@ -153,7 +153,7 @@ export interface Config {
   readonly purgeIntervalMs: number;
   /**
    * AUDIT_RETENTION_DAYS: audit events older than this many days are deleted by the purge job
-   * (README "Audit and secrets hygiene"); 0 keeps them forever. Default 365.
+   * (docs/security-model.md "Audit and secrets hygiene"); 0 keeps them forever. Default 365.
    */
   readonly auditRetentionDays: number;
   /**
@@ -170,12 +170,12 @@ export interface Config {
   /** Resource indicator and `aud` of RFC 9068 JWT access tokens. */
   readonly jwtAccessTokenAudience: string;
   /**
-   * Login-page lockout (README "Signing in"): `maxFailures` consecutive failures for one login
+   * Login-page lockout (docs/signing-in.md "Signing in"): `maxFailures` consecutive failures for one login
    * name lock it for `lockoutSeconds`, doubling per further lock up to `lockoutMaxSeconds`.
    */
   readonly loginLockout: { readonly maxFailures: number; readonly lockoutSeconds: number; readonly lockoutMaxSeconds: number };
   /**
-   * Failed-authentication limits (README "Security model"; services/rate-limit.service.ts): failures
+   * Failed-authentication limits (docs/security-model.md "Security model"; services/rate-limit.service.ts): failures
    * counted per window, then refused for `blockSeconds`; `knownAddressSeconds` 0 disables the
    * known-address exemption.
    */
@@ -208,7 +208,7 @@ export interface Config {
    */
   readonly databaseTimeouts: { readonly connectTimeoutMs: number; readonly acquireTimeoutMs: number; readonly queryTimeoutMs: number };
   /**
-   * Request size limits, bytes (README "Security model" → "Hostile input"): ADMIN_BODY_LIMIT_BYTES
+   * Request size limits, bytes (docs/security-model.md "Security model" → "Hostile input"): ADMIN_BODY_LIMIT_BYTES
    * (JSON bodies of the ops and Environment APIs; over it → 413), OAUTH_BODY_LIMIT_BYTES (form bodies
    * of the OAuth endpoints; over it → 413 RFC 6749 JSON; at most oidc-provider's own 56 KiB),
    * MAX_HEADER_BYTES (all request headers together: node's `maxHeaderSize`; over it → 431).

@@ -11,7 +11,7 @@ import path from 'node:path';
 const { knex } = knexPkg;
 
 /**
- * Fault bounds of a PostgreSQL pool (README "Security model" → "Concurrency and faults"), in
+ * Fault bounds of a PostgreSQL pool (docs/security-model.md "Security model" → "Concurrency and faults"), in
  * milliseconds; 0 disables one. While the server is down or stalled a request fails within about
  * `connectTimeoutMs` (or `acquireTimeoutMs` when the pool is exhausted, or `queryTimeoutMs` for a
  * query already sent) and is answered 503, instead of hanging.

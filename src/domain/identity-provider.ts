@@ -1,5 +1,5 @@
 /**
- * A contact center's identity provider for single sign-on (README "Signing in" → "Single sign-on"):
+ * A contact center's identity provider for single sign-on (docs/signing-in.md "Signing in" → "Single sign-on"):
  * SAML 2.0 (as Genesys Authentication has it) or an upstream OpenID Connect provider. Timestamps
  * are epoch milliseconds. Never carries the upstream client secret in clear.
  */

@@ -1,6 +1,6 @@
 /**
  * ccauth as an OpenID Connect relying party of a contact center's upstream identity provider
- * (README "Signing in" → "Single sign-on"), on openid-client 6: discovery (OIDC Discovery 1.0),
+ * (docs/signing-in.md "Signing in" → "Single sign-on"), on openid-client 6: discovery (OIDC Discovery 1.0),
  * the authorization code flow with PKCE S256 (RFC 7636), `state` and `nonce`, and the ID token
  * checks of OIDC Core §3.1.3.7 (signature against the issuer's JWKS, `iss`, `aud`, `exp`, `iat`,
  * `nonce`) done by openid-client. Client authentication at the upstream token endpoint:

@@ -3,7 +3,7 @@
  * (which fixes CVE-2025-54369 and CVE-2025-54419): no XML signature is checked by hand here.
  *
  * What is checked on a response (SAML 2.0 Core §2.3.3, §3.2.2; Profiles §4.1.4.2-§4.1.4.5;
- * README "Signing in" → "Single sign-on"):
+ * docs/signing-in.md "Signing in" → "Single sign-on"):
  * - node-saml: a valid signature on the assertion or on the response wrapping it, made with one of
  *   the certificates of the configured metadata (any `KeyInfo` in the message is ignored), exactly
  *   one assertion, data read only from the signed XML, `Conditions` NotBefore/NotOnOrAfter with
@@ -31,7 +31,7 @@ export interface SamlSpKey {
   certificatePem: string;
 }
 
-/** The URLs of ccauth's SP for contact center `ccid` (README "Single sign-on"). */
+/** The URLs of ccauth's SP for contact center `ccid` (docs/signing-in.md "Single sign-on"). */
 export function samlSpUrls(publicUrl: string, ccid: string): { entityId: string; acsUrl: string; metadataUrl: string } {
   const entityId = `${publicUrl}/auth/v3/saml/${ccid}`;
   return { entityId, acsUrl: `${entityId}/acs`, metadataUrl: `${entityId}/metadata` };

@@ -1,5 +1,5 @@
 /**
- * Single sign-on per contact center (README "Signing in" → "Single sign-on"): the identity-provider
+ * Single sign-on per contact center (docs/signing-in.md "Signing in" → "Single sign-on"): the identity-provider
  * configuration (with its audit events), which scheme a login name uses, sending a browser to the
  * IdP, accepting the IdP's answer (SAML here; verification in saml-sp.ts), matching it to a
  * contact-center user (optionally creating one), and handing the result to the interaction that

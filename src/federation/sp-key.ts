@@ -1,5 +1,5 @@
 /**
- * The SAML service provider's signing key (README "Single sign-on"): RSA 2048 with a self-signed
+ * The SAML service provider's signing key (docs/signing-in.md "Single sign-on"): RSA 2048 with a self-signed
  * certificate (src/federation/x509.ts), created on first use, kept in `saml_sp_keys` with the
  * private key sealed under the key-encryption key that seals the OAuth signing keys
  * (src/security/seal.ts), and cached in memory once opened.

@@ -1,5 +1,5 @@
 /**
- * The Node.js HTTP server in front of the koa app (README "Security model" → "Hostile input"; OWASP
+ * The Node.js HTTP server in front of the koa app (docs/security-model.md "Security model" → "Hostile input"; OWASP
  * ASVS 5.0 V13.1 resource limits): the request line plus all headers may take at most
  * `maxHeaderBytes` (MAX_HEADER_BYTES, node's `maxHeaderSize`; default 16 KiB); the strict HTTP
  * parser stays on (`insecureHTTPParser: false`), a request needs a `Host` header.

@@ -1,5 +1,5 @@
 /**
- * Sending a browser to its contact center's identity provider (README "Signing in" → "Single
+ * Sending a browser to its contact center's identity provider (docs/signing-in.md "Signing in" → "Single
  * sign-on"): HTTP-Redirect binding → 303 to the IdP with the signed AuthnRequest in the query;
  * OpenID Connect → 303 to the upstream's authorization endpoint (code + PKCE + state + nonce);
  * HTTP-POST binding → a page with a form the user submits (no scripts on ccauth's pages), its CSP

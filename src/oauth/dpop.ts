@@ -1,6 +1,6 @@
 /**
  * DPoP, OAuth 2.0 Demonstrating Proof of Possession (RFC 9449): ccauth's policy and the pieces
- * oidc-provider does not supply (README "Security model" → "DPoP").
+ * oidc-provider does not supply (docs/security-model.md "Security model" → "DPoP").
  *
  * - **Algorithms** ({@link DPOP_SIGNING_ALGS}): the proof algorithms advertised in discovery
  *   (`dpop_signing_alg_values_supported`) and checked at the token endpoint and the resource routes.

@@ -1,7 +1,7 @@
 /**
  * Every path oidc-provider serves for ccauth (the `routes` of provider.ts, the sub-paths
  * oidc-provider derives from them, and discovery), for the one-spelling gate
- * (http/middleware/canonical-paths.ts; README "Security model" → "Hostile input"). Listed whether
+ * (http/middleware/canonical-paths.ts; docs/security-model.md "Security model" → "Hostile input"). Listed whether
  * or not their feature is enabled, so enabling one later cannot open an unguarded spelling.
  */
 import { OAUTH_PREFIX } from './provider.ts';

@@ -7,7 +7,7 @@
  * - "no client authentication mechanism provided" (the request named no client at all) → says that
  *   `client_id` is missing and how each kind of client sends it. A data store set up from the
  *   Genesys document "Adding a data store with OAuth 2.0 authorization" has no Client ID field, so
- *   this is the first error its integrators meet (README "Prebuilt integrations").
+ *   this is the first error its integrators meet (docs/integrations.md "Prebuilt integrations").
  */
 import type { KoaContextWithOIDC } from 'oidc-provider';
 

@@ -234,7 +234,7 @@ export function createProvider(deps: ProviderDeps): Provider {
           : {}),
       },
       // RFC 9449 sender-constrained tokens on every grant; no server nonces, proof jti single use in
-      // PostgreSQL (oauth/dpop.ts; README "Security model" → "DPoP")
+      // PostgreSQL (oauth/dpop.ts; docs/security-model.md "Security model" → "DPoP")
       dPoP: { enabled: true, requireNonce: () => false, allowReplay: false },
       // enabled only with JWT access tokens; opaque clients never get a resource (jwt-access-tokens.ts)
       resourceIndicators: deps.jwtAccessTokens?.resourceIndicators ?? { enabled: false },
@@ -247,7 +247,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // access token is revoked). Tokens are looked up through their grant (introspection, userinfo,
     // refresh), so a refresh racing the revocation, which stores its new tokens after the
     // revocation deleted the grant's rows, cannot leave a live token behind (docs/security-model.md; RFC 7009
-    // §2.1 allows revoking the whole grant; README "Security model" → "Concurrency and faults").
+    // §2.1 allows revoking the whole grant; docs/security-model.md "Security model" → "Concurrency and faults").
     revokeGrantPolicy: () => true,
     // Genesys semantics (genesys-api.md §4.3; NICE CXone "OAuth in Digital Experience"): a client with the refresh_token grant gets a
     // refresh token from the code flow, whether or not it asked for offline_access.

@@ -2,7 +2,7 @@
  * The `X-GWS-User` JWT of `GET /auth/v3/jwt-userinfo` (Genesys Authentication API "jwt-userinfo",
  * genesys-api.md §2 A5): the user's CloudUserDetails signed with ccauth's current signing key, so a
  * service can verify it against the JWKS (`/auth/v3/oauth/jwks`) without calling ccauth again.
- * Genesys does not publish its claims; ccauth's choice (README "API"):
+ * Genesys does not publish its claims; ccauth's choice (docs/api.md "API"):
  * - header `alg` = the current key's algorithm, `kid`, `typ: "JWT"`;
  * - `iss` and `aud` = PUBLIC_URL (so the JWT is also a valid RFC 7523 jwt-bearer assertion for
  *   ccauth's own token endpoint), `sub` = the OpenID `sub` of the token's subject, `iat`, `exp` =

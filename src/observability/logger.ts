@@ -37,7 +37,7 @@ export const REDACT_PATHS = [
   '*.cookie',
   '*.headers.authorization',
   '*.headers.cookie',
-  // RFC 7523 / RFC 8693 / RFC 8628 credentials (README "Grants")
+  // RFC 7523 / RFC 8693 / RFC 8628 credentials (docs/grants.md "Grants")
   'assertion',
   'client_assertion',
   'subject_token',

@@ -1,5 +1,5 @@
 /**
- * Links between grants in `oidc_payloads` (README "API" → token exchange, RFC 8693): a grant made
+ * Links between grants in `oidc_payloads` (docs/api.md "API" → token exchange, RFC 8693): a grant made
  * by a token exchange for another client is a child of the subject token's grant, so revoking the
  * subject's grant (sign-out, revocation, refresh-token reuse detection) revokes the child too. The
  * child's `grant_id` column names its root grant (a chain of exchanges stays one level deep). A

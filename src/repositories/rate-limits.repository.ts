@@ -1,5 +1,5 @@
 /**
- * Storage of the failed-authentication rate limiters (README "Security model";
+ * Storage of the failed-authentication rate limiters (docs/security-model.md "Security model";
  * services/rate-limit.service.ts): rate-limiter-flexible limiters over the `rate_limits` table
  * (migrations/013_rate_limits.ts), so a count and a block hold across every ccauth process.
  *

@@ -1,5 +1,5 @@
 /**
- * The contact-center binding of an Environment API caller (design.md §3b; README "API" → "Who may
+ * The contact-center binding of an Environment API caller (design.md §3b; docs/api.md "API" → "Who may
  * call the Environment API"), applied in one place: a view of {@link EnvironmentServices} limited
  * to the contact centers an internal client is bound to (`contactCenterIds`).
  *

@@ -1,6 +1,6 @@
 /**
  * One origin at a time: Genesys Authentication's `/environment/v3/cors` (genesys-api.md §3 E12,
- * E13; README "CORS"). Genesys keeps those origins in a table of their own and stops reading the
+ * E13; docs/api.md "CORS"). Genesys keeps those origins in a table of their own and stops reading the
  * settings-based list once it is used; ccauth keeps ONE store — the contact center's `cors-origins`
  * setting (settings.service.ts) — so the settings route, this API and the console always show and
  * enforce the same list, and nothing needs migrating.

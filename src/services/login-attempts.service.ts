@@ -1,5 +1,5 @@
 /**
- * Lockout of the login page after repeated failures for one login name (README "Signing in";
+ * Lockout of the login page after repeated failures for one login name (docs/signing-in.md "Signing in";
  * OWASP Authentication Cheat Sheet, "Account lockout"). The policy:
  *
  * - Failures are counted per canonical login name (`domain\user` with the domain lowercased and the

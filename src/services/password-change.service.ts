@@ -1,7 +1,7 @@
 /**
  * A person changing their own password (Genesys Authentication `POST /auth/v3/change-password`,
  * genesys-api.md §2 A9; the login page's forced change) under the contact center's password
- * policy (domain/password-policy.ts; README "Signing in" → "Password change and policy").
+ * policy (domain/password-policy.ts; docs/signing-in.md "Signing in" → "Password change and policy").
  *
  * The caller has already proved the old password (or holds the proof of a sign-in that just did);
  * this service checks the new one, in this order, and reports every problem of the first failing

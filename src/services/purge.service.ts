@@ -1,6 +1,6 @@
 /**
  * Periodic removal of expired `oidc_payloads` rows (oidc-provider never deletes; design.md §3) and
- * of audit events older than AUDIT_RETENTION_DAYS (README "Audit and secrets hygiene"; 0 keeps
+ * of audit events older than AUDIT_RETENTION_DAYS (docs/security-model.md "Audit and secrets hygiene"; 0 keeps
  * them forever), and of expired `used_assertion_ids` rows. Each batch runs in its own transaction under a transaction-scoped Postgres
  * advisory lock, so only one process purges at a time and no lock outlives a crashed process.
  */

@@ -1,5 +1,5 @@
 /**
- * Limits on failed authentication (README "Security model" → "Brute force and abuse"; RFC 6749 §4.3.2, §10.10;
+ * Limits on failed authentication (docs/security-model.md "Security model" → "Brute force and abuse"; RFC 6749 §4.3.2, §10.10;
  * RFC 6819 §4.3.2 and §4.4.3.6 "online guessing"; OWASP ASVS 5.0 V6.1.1, V6.3).
  *
  * Every credential check (client secret on the token, introspection and revocation endpoints;
@@ -64,7 +64,7 @@ export interface RateLimitPolicy {
   readonly knownAddressSeconds: number;
 }
 
-/** Production defaults (README "Security model"). */
+/** Production defaults (docs/security-model.md "Security model"). */
 export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = Object.freeze({
   windowSeconds: 900,
   blockSeconds: 900,

@@ -61,7 +61,7 @@ export interface SecurityEvent {
 
 /**
  * A short, stable pseudonym of a login name: the first 16 base64url characters of SHA-256 of
- * the canonical name (README "Security model"). An operator who suspects a name can compute it;
+ * the canonical name (docs/security-model.md "Security model"). An operator who suspects a name can compute it;
  * the log and the audit trail never hold the name itself.
  */
 export function subjectDigest(canonicalName: string): string {

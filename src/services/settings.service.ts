@@ -12,7 +12,7 @@
  *   value → code 10 on `data.value`.
  * - An unknown contact center → code 6.
  * - Writing or deleting `cors-origins` with an audit context records `contact_center.cors_updated`
- *   (details: the stored `origins`, `via`) in the transaction of the change (README "Audit and
+ *   (details: the stored `origins`, `via`) in the transaction of the change (docs/security-model.md "Audit and
  *   secrets hygiene"), from the Environment API and the console alike.
  */
 import type { Knex } from 'knex';

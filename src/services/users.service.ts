@@ -148,7 +148,7 @@ export function createUsersService(deps: { knex: Knex }): UsersService {
           const repo = createUsersRepository(trx);
           await requireContactCenter(repo, ccid);
           if (passwordHash !== undefined) {
-            // the replaced password joins the history the password policy checks (README "Password change and policy")
+            // the replaced password joins the history the password policy checks (docs/signing-in.md "Password change and policy")
             const replaced = await repo.findPasswordHash(ccid, id);
             if (replaced !== undefined) await createPasswordHistoryRepository(trx).push(id, replaced, (await readPasswordPolicy(trx, ccid)).history);
           }

@@ -1,5 +1,5 @@
 /**
- * `/docs` in a real browser (README "API"): headless Chromium from Debian (`/usr/bin/chromium`, or
+ * `/docs` in a real browser (docs/api.md "API"): headless Chromium from Debian (`/usr/bin/chromium`, or
  * CHROMIUM_PATH) driven by playwright-core loads the docs page from the real server on 127.0.0.1,
  * Swagger UI renders the document from `/openapi.json`, the console shows no error (no CSP
  * violation, no failed load), and no request leaves the server's origin (no CDN, no telemetry,

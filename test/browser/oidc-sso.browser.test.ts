@@ -1,5 +1,5 @@
 /**
- * Single sign-on through an upstream OpenID Connect provider in a real browser (README "Signing
+ * Single sign-on through an upstream OpenID Connect provider in a real browser (docs/signing-in.md "Signing
  * in" → "Single sign-on"): a second ccauth on loopback (`http://localhost:<port>`, another site than
  * the first on `127.0.0.1`) is the contact center's IdP. Chromium: authorize at the first ccauth →
  * its login page (`o100\agent`, no password) → the second ccauth's login page (the agent's password

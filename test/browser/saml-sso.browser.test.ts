@@ -1,5 +1,5 @@
 /**
- * Single sign-on through a real SAML 2.0 identity provider in a real browser (README "Signing in"
+ * Single sign-on through a real SAML 2.0 identity provider in a real browser (docs/signing-in.md "Signing in"
  * → "Single sign-on"): SimpleSAMLphp from Debian on loopback (test/helpers/simplesamlphp.ts) as
  * the contact center's IdP, configured in ccauth through the Environment API with its metadata URL;
  * headless Chromium signs an agent in: authorize → ccauth login page (`t100\agent`, no password) →

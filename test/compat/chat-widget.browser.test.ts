@@ -6,7 +6,7 @@
  * `scope: "openid profile email offline_access"`, `loadUserInfo`, `revokeTokensOnSignout`).
  * Headless Chromium (Debian's, `/usr/bin/chromium` or CHROMIUM_PATH) via playwright-core, one
  * browser for the file. The widget's origin is the `cors-origins` setting of its client's contact
- * center (README "CORS"); the client is PUBLIC (a page keeps no secret), so PKCE is required.
+ * center (docs/api.md "CORS"); the client is PUBLIC (a page keeps no secret), so PKCE is required.
  *
  * Rows of docs/compatibility.md (test/compat/helpers/matrix.ts). The tests run in order on one
  * browser context (sign in → userinfo → silent renew → sign out); the consent Deny uses its own.

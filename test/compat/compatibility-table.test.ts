@@ -1,5 +1,5 @@
 /**
- * Keeps docs/compatibility.md in step with the compatibility suite (README "Compatibility"):
+ * Keeps docs/compatibility.md in step with the compatibility suite (docs/compatibility.md "Compatibility"):
  * - the table between its markers is exactly what test/compat/helpers/matrix-table.ts renders
  *   from the matrix with the installed library versions (`UPDATE_COMPAT_TABLE=1` rewrites it);
  * - every matrix row names a test file of test/compat/ that declares it (compatTest with its id),

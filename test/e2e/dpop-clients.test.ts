@@ -1,6 +1,6 @@
 /**
  * DPoP (RFC 9449) with real client libraries against a listening ccauth, using their own DPoP
- * support (README "Security model" → "DPoP"):
+ * support (docs/security-model.md "Security model" → "DPoP"):
  * - openid-client 6 (`getDPoPHandle`): a confidential relying party through the authorization code
  *   flow with PKCE on the real sign-in pages, userinfo in both shapes, refresh, introspection;
  *   client credentials on the Environment API.

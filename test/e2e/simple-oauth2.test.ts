@@ -2,7 +2,7 @@
  * A real OAuth client library with its documented defaults (simple-oauth2 5, the Node.js client
  * many chat back ends use) against a listening ccauth: `authorizeURL()` without a scope, the real
  * login page, `getToken()` (client_secret_basic). The code flow applies the default scope as the
- * token endpoint does (RFC 6749 §3.3; README "Signing in" → "Scopes"), so the sign-in ends with a
+ * token endpoint does (RFC 6749 §3.3; docs/signing-in.md "Signing in" → "Scopes"), so the sign-in ends with a
  * code and the token says `"scope":"*"`; `openid profile email` and API scopes are granted too.
  */
 import http from 'node:http';

@@ -1,5 +1,5 @@
 /**
- * The contract test's checker (README "API"): validates a supertest response against the OpenAPI
+ * The contract test's checker (docs/api.md "API"): validates a supertest response against the OpenAPI
  * document the app serves at `/openapi.json` — the operation found by method and path, the schema
  * of the answered status and media type (JSON Schema 2020-12, with ajv) — and records which
  * operations were seen, so a test can require that every operation was exercised.

@@ -28,7 +28,7 @@ export interface TestApp {
 export const OPS = { username: 'ops', password: 'ops' } as const;
 
 /**
- * Failed-authentication limits for tests (README "Security model"): every test file sends all its
+ * Failed-authentication limits for tests (docs/security-model.md "Security model"): every test file sends all its
  * requests from one address, so the production numbers would trip files that test many failures.
  * test/security/brute-force.test.ts passes small values instead; the login-name lockout
  * (LOGIN_*) keeps its production defaults.

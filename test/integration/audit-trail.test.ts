@@ -1,5 +1,5 @@
 /**
- * Keeping and exporting the audit trail (README "Audit and secrets hygiene"): CORS edits through
+ * Keeping and exporting the audit trail (docs/security-model.md "Audit and secrets hygiene"): CORS edits through
  * the Environment API are audited like the console's, `GET /auth/v3/ops/audit` filters by actor,
  * event, subject and time range with an opaque cursor, `Accept: application/x-ndjson` streams
  * every matching event as JSON lines, and the purge job deletes events older than

@@ -1,7 +1,7 @@
 /**
  * Authorization errors that cannot be sent back to the client (RFC 6749 §4.1.2.1: an invalid or
  * unregistered redirect URI, an unknown or missing client) are shown to the person as an HTML page
- * in the login page's look (README "Signing in" → "Error pages"): what went wrong, in plain words,
+ * in the login page's look (docs/signing-in.md "Signing in" → "Error pages"): what went wrong, in plain words,
  * what to tell the site that sent them, the error code for that site; never a redirect, never raw
  * JSON, everything HTML-escaped, with the page security headers.
  */

@@ -1,6 +1,6 @@
 /**
  * `POST /auth/v3/change-password` and the password policy (Genesys Authentication API
- * "change-password"; README "Signing in" → "Password change and policy"): with a user's access
+ * "change-password"; docs/signing-in.md "Signing in" → "Password change and policy"): with a user's access
  * token or with the user name, the policy settings of the contact center, the history, forced
  * change (`mustChangePassword`) and expiry (`password-max-age-days`) at the password grant.
  */

@@ -1,5 +1,5 @@
 /**
- * Scopes in the authorization code flow (README "Signing in" → "Scopes"; RFC 6749 §3.3): the same
+ * Scopes in the authorization code flow (docs/signing-in.md "Signing in" → "Scopes"; RFC 6749 §3.3): the same
  * rule as the token endpoint. A `["*"]` client may ask for every scope the provider declares
  * (`openid profile email offline_access *`) plus any API scope; a restricted client for its own
  * list; a request without `scope` gets the default (`*`, or the client's list). Granted API scopes
@@ -98,7 +98,7 @@ describe('a ["*"] client may ask for every declared scope', () => {
   it('grants openid profile email offline_access to an internal * client', async () => {
     const body = await tokensFor(internalStar, { scope: 'openid profile email offline_access', nonce: 'n-1' });
     // OIDC Core §11: offline_access is ignored without prompt=consent; a client with the
-    // refresh_token grant gets a refresh token all the same (the Genesys rule, README "Signing in")
+    // refresh_token grant gets a refresh token all the same (the Genesys rule, docs/signing-in.md "Signing in")
     expect(sorted(body.scope)).toEqual(['email', 'openid', 'profile']);
     expect(body.id_token).toEqual(expect.any(String));
     expect(body.refresh_token).toEqual(expect.any(String));

@@ -1,5 +1,5 @@
 /**
- * Console → Contact centers → Single sign-on (README "Signing in" → "Single sign-on"): the page
+ * Console → Contact centers → Single sign-on (docs/signing-in.md "Signing in" → "Single sign-on"): the page
  * shows ccauth's SP endpoints and the metadata download, a SAML form (pasted metadata) and an
  * OpenID Connect form; bad metadata comes back as a field error; saving and removing are audited
  * as the console user.

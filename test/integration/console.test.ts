@@ -329,7 +329,7 @@ describe('clients', () => {
   });
 });
 
-describe('clients: DPoP-bound access tokens (README "Security model" → "DPoP")', () => {
+describe('clients: DPoP-bound access tokens (docs/security-model.md "Security model" → "DPoP")', () => {
   it('creates a client that requires DPoP proofs and switches it off on the client page', async () => {
     const form = await page('/console/clients/new');
     expect(form.text).toContain('name="dpopBoundAccessTokens"');

@@ -1,5 +1,5 @@
 /**
- * `/environment/v3/cors` (Genesys Authentication Environment API E12, E13; README "CORS"): one
+ * `/environment/v3/cors` (Genesys Authentication Environment API E12, E13; docs/api.md "CORS"): one
  * origin at a time over the same store as the `cors-origins` setting, so both routes, and the CORS
  * answers themselves, always agree.
  */
@@ -56,7 +56,7 @@ describe('/environment/v3/cors', () => {
 
   it('lets an added origin through the CORS checks of the contact center', async () => {
     expect((await add(a.ccid, 'https://widget.example.org')).status).toBe(200);
-    // the allow-list cache follows within its refresh bound (README "CORS")
+    // the allow-list cache follows within its refresh bound (docs/api.md "CORS")
     await expect
       .poll(async () => (await t.request.options('/auth/v3/userinfo').set('Origin', 'https://widget.example.org').set('Access-Control-Request-Method', 'GET')).headers['access-control-allow-origin'], { timeout: 5000 })
       .toBe('https://widget.example.org');

@@ -4,7 +4,7 @@
  * `pollDeviceAuthorizationGrant`, `buildAuthorizationUrlWithPAR`) and a cookie-keeping HTTP
  * client posting the real pages: the `/auth/v3/device` user code page (CSRF, lockout after wrong
  * codes), sign-in, consent; per-client `requirePushedAuthorizationRequests`; discovery
- * (README "API" → grants).
+ * (docs/api.md "API" → grants).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,6 +1,6 @@
 /**
  * DPoP (RFC 9449) end to end against the real app on PostgreSQL, with hand-made proofs (jose), so
- * each check of RFC 9449 §4.3 can be broken on purpose (README "Security model" → "DPoP"):
+ * each check of RFC 9449 §4.3 can be broken on purpose (docs/security-model.md "Security model" → "DPoP"):
  * - every grant (client_credentials, password, refresh_token; authorization_code in
  *   test/e2e/dpop-clients.test.ts) binds with a valid proof and refuses an invalid one with
  *   `400 invalid_dpop_proof` (§5);

@@ -1,5 +1,5 @@
 /**
- * The login page's forced password change (README "Signing in" → "Password change and policy"):
+ * The login page's forced password change (docs/signing-in.md "Signing in" → "Password change and policy"):
  * a correct password of a user who must change it shows the change page instead of finishing the
  * sign-in; the page's form is bound to the interaction and the user (CSRF HMAC), refuses what the
  * policy refuses, and on success finishes the code flow as a password sign-in does.

@@ -1,5 +1,5 @@
 /**
- * The shipped catalogue in the products' own words (README "Prebuilt integrations and the ops
+ * The shipped catalogue in the products' own words (docs/integrations.md "Prebuilt integrations and the ops
  * console"): each entry names its product and carries the set-up steps of that product's form,
  * taken from the vendors' documents (Cisco Webex Connect "Event Authorization", Avaya OneCloud
  * CCaaS "Adding a data store with OAuth 2.0 authorization", NICE CXone "OAuth in Digital

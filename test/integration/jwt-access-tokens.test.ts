@@ -1,5 +1,5 @@
 /**
- * RFC 9068 JWT access tokens for clients with `accessTokenFormat: "jwt"` (README "Signing keys"):
+ * RFC 9068 JWT access tokens for clients with `accessTokenFormat: "jwt"` (docs/operations.md "Signing keys"):
  * every grant (client_credentials, password, authorization_code, refresh_token) yields a token a
  * resource server verifies offline against the JWKS: header `typ: at+jwt`, `iss` = PUBLIC_URL,
  * `aud` = JWT_ACCESS_TOKEN_AUDIENCE, `exp`, `client_id`, `scope`, and `sub` (the user, or the client).

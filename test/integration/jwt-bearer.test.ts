@@ -3,7 +3,7 @@
  * §2.2) on a listening ccauth: keys registered on the client inline (`jwks`) or published at a
  * `jwksUri` (served here on loopback, rotated mid-test), ccauth's own signing keys as a trusted
  * signer, every refused check answering `400 invalid_grant` with a description naming it, and
- * single use of `jti` across concurrent requests (README "API" → grants).
+ * single use of `jti` across concurrent requests (docs/api.md "API" → grants).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -142,7 +142,7 @@ describe('jwt-bearer grant (RFC 7523 §2.1)', () => {
       const res = await grant({ assertion: jwt });
       await expectRefused(res, description);
       expect(res.text, name).not.toContain(jwt);
-      // nor in any log line (README "Audit and secrets hygiene")
+      // nor in any log line (docs/security-model.md "Audit and secrets hygiene")
       if (jwt.length > 20) expect(t.logs().some((l) => l.includes(jwt)), name).toBe(false);
     }
   });

@@ -1,5 +1,5 @@
 /**
- * Single sign-on through a contact center's upstream OpenID Connect provider (README "Signing in"
+ * Single sign-on through a contact center's upstream OpenID Connect provider (docs/signing-in.md "Signing in"
  * → "Single sign-on"): configuration (secret sealed, never returned), the journey login page →
  * upstream authorize (code + PKCE S256 + state + nonce) → callback → code → tokens → userinfo, and
  * the refusals: an ID token with another nonce, audience or issuer, an unknown state, an upstream

@@ -1,5 +1,5 @@
 /**
- * The contract test (README "API"): drives every operation of the OpenAPI document against the
+ * The contract test (docs/api.md "API"): drives every operation of the OpenAPI document against the
  * real app — the Genesys provisioning sequence ("Provision Genesys Authentication"), then each ops
  * and Environment API route, userinfo, sign-out and the operations routes, with successes and the
  * usual failures (400, 401, 403, 404, 409) — and validates each answer against the document the app

@@ -1,5 +1,5 @@
 /**
- * The OpenAPI 3.1 document and the docs page (README "API"): `GET /openapi.json` is a valid
+ * The OpenAPI 3.1 document and the docs page (docs/api.md "API"): `GET /openapi.json` is a valid
  * OpenAPI 3.1 document (validated with @apidevtools/swagger-parser, the lint of `npm test`), it
  * describes exactly the routes the app mounts (enumerated from the koa routers' layer stacks,
  * browser pages aside), the envelope, its status codes and the auth schemes once; `GET /docs`

@@ -1,7 +1,7 @@
 /**
  * `GET /auth/v3/ping` (the agent desktop's keep-alive) and `GET /auth/v3/jwt-userinfo` (the
  * CloudUserDetails as a signed JWT in `X-GWS-User`) — Genesys Authentication API "ping" and
- * "jwt-userinfo"; README "API".
+ * "jwt-userinfo"; docs/api.md "API".
  */
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Single sign-on through a contact center's SAML 2.0 identity provider (README "Signing in" →
+ * Single sign-on through a contact center's SAML 2.0 identity provider (docs/signing-in.md "Signing in" →
  * "Single sign-on"): the configuration API, the SP metadata, the SP-initiated journey (login page →
  * signed AuthnRequest → ACS → code → tokens → userinfo), and one refusal per attack the SAML
  * profile must withstand, each with a response built and signed in the test (test/helpers/saml-idp.ts).

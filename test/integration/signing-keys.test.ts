@@ -1,5 +1,5 @@
 /**
- * Signing keys in PostgreSQL (design.md §3 "Keys"; README "Signing keys"): first key created once
+ * Signing keys in PostgreSQL (design.md §3 "Keys"; docs/operations.md "Signing keys"): first key created once
  * even when two processes start together, JWKS with public members only, rotation next → current →
  * retired → deleted across two app instances on one database, the ops key API, and no plaintext
  * private key in the database, the responses or the logs.

@@ -2,7 +2,7 @@
  * The token exchange grant (RFC 8693) on real PostgreSQL: opaque and JWT results with
  * `issued_token_type`, delegation (`act`), narrowing of scope and target, the contact-center
  * binding, the ops-principal rule, errors per RFC 8693 §2.2.2, and the exchanged token dying with
- * the subject token's grant (sign-out, revocation, refresh-token reuse) — README "API" → grants.
+ * the subject token's grant (sign-out, revocation, refresh-token reuse) — docs/api.md "API" → grants.
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT, createLocalJWKSet, jwtVerify } from 'jose';

@@ -1,6 +1,6 @@
 /**
  * Concurrent redemption and revocation (docs/security-model.md; RFC 6749 §4.1.2 and §10.5: a code is single-use;
- * RFC 9700 §4.14.2: refresh-token rotation; README "Security model" → "Concurrency and faults").
+ * RFC 9700 §4.14.2: refresh-token rotation; docs/security-model.md "Security model" → "Concurrency and faults").
  *
  * - One authorization code (from the real authorize → sign-in → redirect flow) redeemed by 20
  *   concurrent requests: exactly one token response, 19 `invalid_grant`, never a second token set.

@@ -1,5 +1,5 @@
 /**
- * DPoP proof single use across processes (RFC 9449 §11.1; README "Security model" → "DPoP"): two
+ * DPoP proof single use across processes (RFC 9449 §11.1; docs/security-model.md "Security model" → "DPoP"): two
  * ccauth apps, each with its own connection pool, on one PostgreSQL database, as two processes of a
  * deployment would be. A proof accepted by one is refused by the other, at the token endpoint and
  * on a resource route, and of the same proof sent to both at once exactly one request succeeds

@@ -1,5 +1,5 @@
 /**
- * PostgreSQL fails under a running server (docs/security-model.md; README "Security model" → "Concurrency and
+ * PostgreSQL fails under a running server (docs/security-model.md; docs/security-model.md "Security model" → "Concurrency and
  * faults"). The real server (`node src/main.ts`, test/helpers/spawn-server.ts) runs on a private
  * cluster that this test creates with initdb and stops, starts, freezes and thaws
  * (test/helpers/pg-cluster.ts). While the database is gone:
@@ -125,7 +125,7 @@ async function expectUnavailableEverywhere(tokens: { access: string; refresh: st
   expectOauthUnavailable(info, 'userinfo');
   // the authorization endpoint: a JSON 503, or (when it could still name the client) the RFC 6749
   // §4.1.2.1 error redirect with temporarily_unavailable
-  // (a browser: the "temporarily unavailable" page, README "Signing in" → "Error pages")
+  // (a browser: the "temporarily unavailable" page, docs/signing-in.md "Signing in" → "Error pages")
   if (authorize.status === 503) expectUnavailablePage(authorize, 'authorize');
   else {
     expect(authorize.status, authorize.text).toBe(303);

@@ -176,7 +176,7 @@ export function expectOAuthError(res: Answer, status?: number, error?: string): 
 
 /**
  * Asserts the HTML page a browser gets for an authorization error that cannot go back to the
- * client (README "Signing in" → "Error pages"): 4xx, `text/html`, the registered error code shown
+ * client (docs/signing-in.md "Signing in" → "Error pages"): 4xx, `text/html`, the registered error code shown
  * as `<code>`, no script, no stack trace.
  */
 export function expectOAuthErrorPage(res: Answer, status?: number, error?: string): void {

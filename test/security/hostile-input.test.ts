@@ -1,7 +1,7 @@
 /**
  * Hostile input at the JSON admin APIs (ops clients, ops integrations and activations, Environment
  * API: environments, contact centers, data centers, settings, users), the ops console forms, the
- * browser sign-in pages and the HTTP server itself (README "Security model" → "Hostile input";
+ * browser sign-in pages and the HTTP server itself (docs/security-model.md "Security model" → "Hostile input";
  * OWASP ASVS 5.0 V1.2, V2.2, V4.1, V13.1): wrong content types, oversized and compressed bodies,
  * malformed and deeply nested JSON, prototype keys, NUL and unpaired surrogates in every string
  * field, SQL metacharacters in every string field, duplicated keys, huge headers. Every refusal is

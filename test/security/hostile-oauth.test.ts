@@ -1,5 +1,5 @@
 /**
- * Hostile input at the OAuth endpoints (README "Security model" → "Hostile input"; RFC 6749 §3.1,
+ * Hostile input at the OAuth endpoints (docs/security-model.md "Security model" → "Hostile input"; RFC 6749 §3.1,
  * §3.2, §5.2, Appendix A; RFC 6750 §2; OWASP ASVS 5.0 V1.2, V13.1): wrong content types, oversized
  * and chunked bodies, malformed forms, NUL and control characters in every parameter, duplicated
  * parameters, SQL metacharacters, prototype keys. Every answer is a 4xx with RFC 6749 JSON, never a

@@ -1,6 +1,6 @@
 /**
  * Two ccauth processes on one PostgreSQL database (docs/security-model.md; design.md §1 "processes are
- * stateless and interchangeable"; README "Security model" → "Concurrency and faults"): two real
+ * stateless and interchangeable"; docs/security-model.md "Security model" → "Concurrency and faults"): two real
  * servers (`node src/main.ts`, test/helpers/spawn-server.ts) started at the same time on one
  * throwaway database, with the same KEY_ENCRYPTION_KEY and COOKIE_KEYS as a deployment would give
  * them.

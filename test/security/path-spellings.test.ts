@@ -1,5 +1,5 @@
 /**
- * Every OAuth endpoint has one spelling (README "Security model" → "Hostile input"; RFC 3986 §6.2.2
+ * Every OAuth endpoint has one spelling (docs/security-model.md "Security model" → "Hostile input"; RFC 3986 §6.2.2
  * leaves path case and trailing slashes significant): oidc-provider's router also matches other
  * spellings (upper case, a trailing slash), which would skip the gates keyed on the exact path —
  * the input gate, the body limit, the CORS edge, the blocked-pair check. Every other spelling of

@@ -1,6 +1,6 @@
 /**
  * Property-based hostile input at the Environment API (`/environment/v3/*`: environments, contact
- * centers, data centers, settings, users; fast-check; README "Security model" → "Hostile input"):
+ * centers, data centers, settings, users; fast-check; docs/security-model.md "Security model" → "Hostile input"):
  * valid bodies with fields replaced by random JSON, random raw bodies and content types, random
  * paths and queries, and random usernames. Each run asserts: status < 500; the Genesys envelope;
  * no stack trace; a refused write changes no row; an accepted username is unique in canonical form

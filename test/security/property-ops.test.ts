@@ -1,6 +1,6 @@
 /**
  * Property-based hostile input at the ops API (`/auth/v3/ops/clients`, `/auth/v3/ops/integrations`
- * and activations; fast-check; README "Security model" → "Hostile input"): valid bodies with fields
+ * and activations; fast-check; docs/security-model.md "Security model" → "Hostile input"): valid bodies with fields
  * replaced by random JSON (nasty strings, wrong types, prototype keys, deep values), random raw
  * bytes under random content types, and random paths and query strings. Each run asserts: status
  * < 500; the Genesys envelope; no stack trace; a refused write changes no row; an accepted one

@@ -1,5 +1,5 @@
 /**
- * Property-based hostile input at the OAuth endpoints (fast-check; README "Security model" →
+ * Property-based hostile input at the OAuth endpoints (fast-check; docs/security-model.md "Security model" →
  * "Hostile input"): random and nasty form parameters (SQL metacharacters, NUL, control characters,
  * invalid UTF-8, prototype keys, duplicates), random client authentication, random content types
  * and random raw bytes at token, introspect and revoke, and random query strings at authorize.

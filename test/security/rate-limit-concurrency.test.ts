@@ -1,5 +1,5 @@
 /**
- * Only failed verifications count (README "Security model" → "Brute force and abuse"; RFC 6749
+ * Only failed verifications count (docs/security-model.md "Security model" → "Brute force and abuse"; RFC 6749
  * §10.10; RFC 6819 §4.3.2; OWASP ASVS 5.0 V6.1.1): N concurrent attempts with the *right*
  * credential all succeed, block nothing and raise no security event (a back end's parallel workers
  * after a restart or a secret rotation, a shift of agents signing in at once), while a concurrent

@@ -1,5 +1,5 @@
 /**
- * Confusable and non-canonical login names (README "Security model" → "Hostile input"; UTS #39,
+ * Confusable and non-canonical login names (docs/security-model.md "Security model" → "Hostile input"; UTS #39,
  * RFC 8265 in spirit): full-width letters, zero-width and other default-ignorable characters,
  * combining marks, surrounding white space, case, and Latin/Greek/Cyrillic look-alikes cannot
  * create a second account next to `alice` (409 code 18 or 400 code 10), and logging in with a

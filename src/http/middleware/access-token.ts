@@ -1,6 +1,6 @@
 /**
  * How an access token is presented to ccauth's own resource routes (Genesys userinfo, OIDC userinfo,
- * the Environment API) and verified: RFC 6750 Bearer, or RFC 9449 DPoP (README "Security model" →
+ * the Environment API) and verified: RFC 6750 Bearer, or RFC 9449 DPoP (docs/security-model.md "Security model" →
  * "DPoP").
  *
  * - `Authorization: Bearer <token>` (or, where a route allows it, an `access_token` form field):

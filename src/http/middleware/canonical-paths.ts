@@ -1,5 +1,5 @@
 /**
- * One spelling per OAuth endpoint (README "Security model" → "Hostile input"). oidc-provider's
+ * One spelling per OAuth endpoint (docs/security-model.md "Security model" → "Hostile input"). oidc-provider's
  * router matches paths case-insensitively and ignores one trailing slash, so `/AUTH/V3/OAUTH/TOKEN`
  * and `/auth/v3/oauth/token/` reach the token endpoint, while the gates in front of it — the input
  * gate and body limit (oauth-input.ts), the CORS edge (cors.ts), the blocked-pair check

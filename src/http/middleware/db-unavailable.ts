@@ -1,5 +1,5 @@
 /**
- * Database outages on the OAuth and browser paths (README "Security model" → "Concurrency and
+ * Database outages on the OAuth and browser paths (docs/security-model.md "Security model" → "Concurrency and
  * faults"): a request that fails because PostgreSQL is unreachable answers
  * `503 {"error":"temporarily_unavailable","error_description":...}` with `Retry-After` and
  * `Cache-Control: no-store`, instead of oidc-provider's `500 server_error` or koa's plain-text 500.

@@ -1,7 +1,7 @@
 /**
  * The request input gate of the OAuth endpoints that oidc-provider serves under `/auth/v3/oauth/*`
  * (token, authorize, introspect, revoke, logout) and of the userinfo routes (parameters and the
- * declared `Content-Length` only: they read their own bodies). README "Security model" → "Hostile
+ * declared `Content-Length` only: they read their own bodies). docs/security-model.md "Security model" → "Hostile
  * input"; RFC 6749 §3.1, §3.2, Appendix A; OWASP ASVS 5.0 V1.2, V13.1. Every refusal is RFC 6749 §5.2 JSON
  * `{"error":"invalid_request","error_description":...}` with `Cache-Control: no-store`.
  *

@@ -1,5 +1,5 @@
 /**
- * Builds the OpenAPI 3.1 document served at `GET /openapi.json` (README "API") from
+ * Builds the OpenAPI 3.1 document served at `GET /openapi.json` (docs/api.md "API") from
  * {@link OPERATIONS}: request schemas come from the routes' own zod schemas (zod 4
  * `z.toJSONSchema`, input side: defaults, strings accepted for booleans where the route takes
  * them), responses from the registered schemas of schemas.ts, the envelope, error answers and

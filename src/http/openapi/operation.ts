@@ -1,5 +1,5 @@
 /**
- * One described route of the OpenAPI document (README "API"): method, path, who may call it, the
+ * One described route of the OpenAPI document (docs/api.md "API"): method, path, who may call it, the
  * zod schemas it validates with, and what it answers. Adding a route to ccauth means adding one
  * {@link ApiOperation} to operations.ts; test/integration/openapi.test.ts fails while a mounted
  * route has none, or an operation has no route.

@@ -1,5 +1,5 @@
 /**
- * Every route the OpenAPI document describes (README "API"): the ops API (`/auth/v3/ops/*`), the
+ * Every route the OpenAPI document describes (docs/api.md "API"): the ops API (`/auth/v3/ops/*`), the
  * Environment API (`/environment/v3/*`), userinfo, sign-out, health, metrics and the document
  * itself. Request schemas are the ones the routes validate with; response schemas are in
  * schemas.ts. One entry per route: test/integration/openapi.test.ts fails while a mounted route has
@@ -29,7 +29,7 @@ import type { ApiOperation } from './operation.ts';
 
 /**
  * Path prefixes of mounted routes that are deliberately not API operations: browser pages (HTML
- * for people, README "Signing in" and "Prebuilt integrations and the ops console").
+ * for people, docs/signing-in.md "Signing in" and "Prebuilt integrations and the ops console").
  */
 export const UNDOCUMENTED_ROUTES: readonly string[] = ['/console', '/auth/v3/interaction', '/auth/v3/sign-in', '/auth/v3/sign-out/confirm', '/auth/v3/saml', '/auth/v3/oidc'];
 

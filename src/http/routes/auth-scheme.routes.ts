@@ -1,6 +1,6 @@
 /**
  * `POST /auth/v3/auth-scheme` — how a login name signs in (Genesys Authentication's login UI asks
- * this before showing a password field; README "Signing in" → "Single sign-on"). Body
+ * this before showing a password field; docs/signing-in.md "Signing in" → "Single sign-on"). Body
  * `{"data": {"userName": "t100\\agent"}}` or `{"data": {"userName": "agent", "tenant": "t100"}}`;
  * answer `{"status": {"code": 0}, "data": {"scheme": "saml" | "oidc" | "basic"}}`. The scheme
  * depends only on the login domain (one indexed lookup whatever the name), so an unknown domain and

@@ -1,6 +1,6 @@
 /**
  * `POST /auth/v3/change-password` — a user changes their own password (Genesys Authentication
- * API, genesys-api.md §2 A9; README "Signing in" → "Password change and policy").
+ * API, genesys-api.md §2 A9; docs/signing-in.md "Signing in" → "Password change and policy").
  *
  * Body `{"data": {"oldPassword": "...", "newPassword": "...", "userName"?: "domain\\user",
  * "tenant"?: "..."}}` (JSON, the Genesys envelope answers). Who changes:
@@ -14,7 +14,7 @@
  * - `200 {"status":{"code":0}}`;
  * - `403` code 3 "Unable to update password": a wrong old password, an unknown or disabled user,
  *   the ops principal (its password is configuration), a client-credentials token; a wrong password
- *   counts as a failed login (the lockout of README "Security model" applies, `429` when over it);
+ *   counts as a failed login (the lockout of docs/security-model.md "Security model" applies, `429` when over it);
  * - `401` code 20 with `WWW-Authenticate: Bearer ... error="invalid_token"`: a token that is not live;
  * - `400` code 10 with `status.detail.errors` on `data.newPassword`: the contact center's password
  *   policy refuses the new password (services/password-change.service.ts); code 1/10 for a missing

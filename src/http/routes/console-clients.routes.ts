@@ -137,7 +137,7 @@ export function registerClientPages(router: Router, deps: ConsoleClientsDeps): v
     });
   });
 
-  // DPoP proofs mandatory for the client (RFC 9449 §5.2; README "Security model" → "DPoP"); an unchecked box is not sent
+  // DPoP proofs mandatory for the client (RFC 9449 §5.2; docs/security-model.md "Security model" → "DPoP"); an unchecked box is not sent
   router.post('/console/clients/:clientId/dpop', async (ctx) => {
     const clientId = clientIdParam(ctx);
     const path = `/console/clients/${encodeURIComponent(clientId)}`;

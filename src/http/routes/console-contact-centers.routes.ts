@@ -73,7 +73,7 @@ export function registerContactCenterPages(router: Router, deps: ConsoleContactC
     });
   });
 
-  // require (or lift) a password change at the user's next sign-in (README "Password change and policy")
+  // require (or lift) a password change at the user's next sign-in (docs/signing-in.md "Password change and policy")
   router.post('/console/contact-centers/:ccid/users/:id/password-change', async (ctx) => {
     const ccid = ccidParam(ctx);
     const id = String(ctx.params.id ?? '').toLowerCase();

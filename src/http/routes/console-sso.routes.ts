@@ -1,5 +1,5 @@
 /**
- * Console pages Contact centers → Single sign-on (README "Signing in" → "Single sign-on"): the
+ * Console pages Contact centers → Single sign-on (docs/signing-in.md "Signing in" → "Single sign-on"): the
  * same operations as `PUT/GET/DELETE /environment/v3/contact-centers/{ccid}/identity-provider`,
  * through forms, validated by the same schema, audited the same way (by the console user).
  */

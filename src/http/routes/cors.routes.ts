@@ -1,6 +1,6 @@
 /**
  * `/environment/v3/cors` — CORS origins one at a time (Genesys Authentication Environment API,
- * genesys-api.md §3 E12, E13; README "CORS"). Mounted behind `requireAdmin`; the origins are the
+ * genesys-api.md §3 E12, E13; docs/api.md "CORS"). Mounted behind `requireAdmin`; the origins are the
  * contact centers' `cors-origins` settings (services/cors-origins.service.ts).
  *
  * - `GET` → `{"status":{"code":0},"data":{"origins":[{"origin","contactCenterId"}, ...]}}`.

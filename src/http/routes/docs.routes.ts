@@ -1,7 +1,7 @@
 /**
  * `GET /openapi.json` (the OpenAPI 3.1 document of the admin, user info and Genesys APIs, generated
  * from the routes' zod schemas: http/openapi/) and `GET /docs`, the document rendered by Swagger UI
- * (README "API").
+ * (docs/api.md "API").
  *
  * Swagger UI comes from the installed `swagger-ui-dist` package and is served by ccauth itself
  * under `/docs/` (an allow-list of three files): no CDN, no telemetry (the package's install-time

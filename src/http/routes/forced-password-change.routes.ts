@@ -1,5 +1,5 @@
 /**
- * The login page's forced password change (README "Signing in" → "Password change and policy";
+ * The login page's forced password change (docs/signing-in.md "Signing in" → "Password change and policy";
  * Genesys Workspace shows a change-password dialog at first login).
  *
  * When the sign-in form's password is right but the user must choose a new one (`mustChangePassword`,

@@ -1,6 +1,6 @@
 /**
  * `/environment/v3/contact-centers/{ccid}/identity-provider` — a contact center's single sign-on
- * identity provider (README "Signing in" → "Single sign-on"). Mounted behind `requireAdmin` like
+ * identity provider (docs/signing-in.md "Signing in" → "Single sign-on"). Mounted behind `requireAdmin` like
  * the rest of the Environment API, and limited like it to an internal client's contact centers
  * (another contact center answers 404; http/routes/environment-scope.ts). PUT creates or replaces, GET returns it (never a secret, the
  * metadata only as its entityID and endpoints), DELETE removes it. Audit events

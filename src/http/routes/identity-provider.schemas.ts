@@ -1,5 +1,5 @@
 /**
- * Request schema of `PUT /environment/v3/contact-centers/{ccid}/identity-provider` (README "Signing
+ * Request schema of `PUT /environment/v3/contact-centers/{ccid}/identity-provider` (docs/signing-in.md "Signing
  * in" → "Single sign-on"): `{"data": {"type": "saml", "metadataXml" | "metadataUrl", "binding",
  * "userMatch", "usernameAttribute", "allowIdpInitiated", "jitProvisioning", "ssoOnly"}}` or
  * `{"data": {"type": "oidc", "issuer", "clientId", "clientSecret", "scope", "userMatch",

@@ -1,6 +1,6 @@
 /**
  * `GET /auth/v3/oidc/{ccid}/callback` — the redirect URI ccauth registers at a contact center's
- * upstream OpenID Connect provider (README "Signing in" → "Single sign-on"). The answer is tied
+ * upstream OpenID Connect provider (docs/signing-in.md "Signing in" → "Single sign-on"). The answer is tied
  * to its interaction by `state` (federation/single-sign-on.service.ts); the code is redeemed with
  * the PKCE verifier and the ID token checked (issuer, audience, nonce, signature) by openid-client.
  * Accepted: a page moving on at once (meta refresh, http/sso-redirect.ts) to `GET /auth/v3/sign-in/sso?uid=…`, which finishes the interaction (saml.routes.ts);

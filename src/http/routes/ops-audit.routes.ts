@@ -1,5 +1,5 @@
 /**
- * `GET /auth/v3/ops/audit` — the audit trail (README "Audit and secrets hygiene"). HTTP Basic with
+ * `GET /auth/v3/ops/audit` — the audit trail (docs/security-model.md "Audit and secrets hygiene"). HTTP Basic with
  * the ops credentials (mounted behind `requireOps`).
  *
  * Filters (all optional, all given ones must hold): `actor` (exactly), `event` (the action exactly,

@@ -1,5 +1,5 @@
 /**
- * `/auth/v3/ops/keys` — signing keys for ID tokens and JWT access tokens (README "Signing keys";
+ * `/auth/v3/ops/keys` — signing keys for ID tokens and JWT access tokens (docs/operations.md "Signing keys";
  * design.md §3 "Keys"). HTTP Basic with the ops credentials on every route. Responses never carry
  * private key material: only kid, algorithm, state and dates.
  *

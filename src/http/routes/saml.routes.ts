@@ -1,5 +1,5 @@
 /**
- * SAML 2.0 service provider endpoints of a contact center (README "Signing in" → "Single
+ * SAML 2.0 service provider endpoints of a contact center (docs/signing-in.md "Signing in" → "Single
  * sign-on"):
  *
  * - `GET /auth/v3/saml/{ccid}/metadata` — ccauth's SP metadata (entityID `{PUBLIC_URL}/auth/v3/saml/{ccid}`,

@@ -3,7 +3,7 @@
  *
  * GET renders the form for the interaction named by `?uid=` (it must be the one bound to this
  * browser). POST checks the per-interaction CSRF token (403 page when missing or wrong), the
- * failed-authentication limits (README "Signing in", "Security model"), then
+ * failed-authentication limits (docs/signing-in.md "Signing in", "Security model"), then
  * `principals.authenticate(login, password, tenant)`: to oidc-provider's resume URL on success
  * (303, consent implied for internal clients), or the forced password change page when the user must
  * choose a new password (http/routes/forced-password-change.routes.ts), else back to the form with
@@ -61,7 +61,7 @@ export interface SignInDeps {
   /** The password policy and change (a user who must change their password is asked to here). */
   passwords: PasswordChangeService;
   /**
-   * Single sign-on (README "Signing in" → "Single sign-on"): a login name whose domain belongs to a
+   * Single sign-on (docs/signing-in.md "Signing in" → "Single sign-on"): a login name whose domain belongs to a
    * contact center with an identity provider is sent there when no password is given, or always
    * when the contact center is `ssoOnly`.
    */
@@ -150,7 +150,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const attempt = await deps.guard.begin({ kind: 'user', login, tenant }, ctx.ip, { surface: 'sign_in', log: ctx.log, clientId: client.clientId });
     if (!attempt.ok) {
       ctx.set('Retry-After', String(attempt.retryAfterSeconds));
-      // this name from this address is locked: back to the form (README "Signing in")
+      // this name from this address is locked: back to the form (docs/signing-in.md "Signing in")
       if (attempt.limiter === 'user_addr') return seeOther(ctx, signInPath(uid, 'locked'));
       // the name (from unknown addresses) or this address is over its limit: 429 with the form
       const nonce = nonceOf(ctx);
@@ -186,7 +186,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
       return seeOther(ctx, signInPath(uid, lockedForSeconds > 0 ? 'locked' : 'credentials'));
     }
     await attempt.succeeded();
-    // the password is right but must be changed first (README "Password change and policy")
+    // the password is right but must be changed first (docs/signing-in.md "Password change and policy")
     if (principal.kind === 'user' && principal.passwordChangeRequired) {
       return showForcedPasswordChange(ctx, deps, { uid, user: principal.user, client, redirectUri: String(interaction.params.redirect_uri ?? '') });
     }

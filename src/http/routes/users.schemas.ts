@@ -3,7 +3,7 @@
  * Field names follow the Genesys user models: `username`, `firstName`, `lastName`, `email`,
  * `authorities` (role names such as `ROLE_AGENT`), `properties` (string → string), plus
  * `password` (plaintext in, never out), `enabled` and `mustChangePassword` (the user must choose a new
- * password at the next sign-in; README "Password change and policy").
+ * password at the next sign-in; docs/signing-in.md "Password change and policy").
  */
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, usernameProblem } from '../../domain/user.ts';

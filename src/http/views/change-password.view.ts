@@ -1,5 +1,5 @@
 /**
- * The forced password change of the login page (README "Signing in" → "Password change and
+ * The forced password change of the login page (docs/signing-in.md "Signing in" → "Password change and
  * policy"): shown after a correct password when the user must choose a new one (`mustChangePassword`
  * or an expired password). Two password fields, the proof of the sign-in in hidden fields, the
  * policy's problems shown in place.

@@ -2,7 +2,7 @@
  * Pages of OIDC RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0 §2-§3), rendered for
  * oidc-provider's `features.rpInitiatedLogout.logoutSource` and `postLogoutSuccessSource`, and the
  * confirmation of the Genesys sign-out `GET /auth/v3/sign-out` when only the session cookie came
- * (README "Signing in" → "Sessions and sign-out").
+ * (docs/signing-in.md "Signing in" → "Sessions and sign-out").
  */
 import { html } from './html.ts';
 import type { SafeHtml } from './html.ts';

@@ -3,7 +3,7 @@
  * separate tenant field (hidden when the authorize request said `hideTenant=true`), a password,
  * the per-interaction CSRF token, and an error shown in place. The password is optional in the
  * form: a user of a single sign-on contact center leaves it empty and is sent to the identity
- * provider (README "Signing in" → "Single sign-on").
+ * provider (docs/signing-in.md "Signing in" → "Single sign-on").
  */
 import { html } from './html.ts';
 import { renderPage } from './layout.ts';

@@ -44,7 +44,7 @@ export const PASSWORD_GRANT_DUPES = ['resource'];
  * client gets an RFC 9068 JWT access token for the API resource (`sub` = account id); its refresh
  * token carries that resource, so refreshing also yields JWTs. Opaque clients are unaffected.
  * With `guard`, failed attempts are limited (see the module comment). With `ssoOnly`, a user of a
- * contact center that signs in only through its identity provider (README "Single sign-on") is
+ * contact center that signs in only through its identity provider (docs/signing-in.md "Single sign-on") is
  * refused `invalid_grant` with a description saying so, once the password was right (a wrong one
  * still answers "Bad credentials").
  */
@@ -89,7 +89,7 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
     }
     if (principal.kind === 'user' && principal.passwordChangeRequired) {
       // the password was right (so it counted as a success), but it must be changed first
-      // (README "Password change and policy"; Genesys Workspace's change-password dialog)
+      // (docs/signing-in.md "Password change and policy"; Genesys Workspace's change-password dialog)
       const err = new errors.InvalidGrant('password change required');
       err.error_description = 'password change required';
       throw err;

@@ -7,7 +7,7 @@
  * {@link startCompatServer} also provisions, through the public admin APIs (ops Basic), one
  * environment, one contact center (login domain `compat`), one user `compat\agent` with names and
  * e-mail, and, when `corsOrigins` is given, the contact center's `cors-origins` setting
- * (README "CORS"; Genesys "Provision Genesys Authentication").
+ * (docs/api.md "CORS"; Genesys "Provision Genesys Authentication").
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

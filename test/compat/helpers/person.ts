@@ -1,7 +1,7 @@
 /**
  * A person at a browser without a browser: a cookie-keeping HTTP client (RFC 6265 cookies, matched
  * by host and path) that follows redirects across origins one hop at a time and fills in ccauth's
- * real login and consent forms (README "Signing in"). The compat suite uses it wherever the
+ * real login and consent forms (docs/signing-in.md "Signing in"). The compat suite uses it wherever the
  * library under test is a server-side relying party (openid-client, oauth4webapi, simple-oauth2,
  * passport, the Python libraries): the library builds the authorization URL and redeems the code;
  * this stands in for the person in between.

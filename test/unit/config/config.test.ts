@@ -55,7 +55,7 @@ describe('loadConfig', () => {
     expect(c.cookieKeys).toEqual([k1, k2]);
   });
 
-  describe('production refuses weak secrets of its own (README "Configuration")', () => {
+  describe('production refuses weak secrets of its own (docs/configuration.md "Configuration")', () => {
     const KEY = 'k'.repeat(32);
     const PROD = { NODE_ENV: 'production', OPS_PASSWORD: 'twelve-chars', COOKIE_KEYS: KEY, KEY_ENCRYPTION_KEY: '00'.repeat(32) };
     const issuesOf = (env: Record<string, string>): string[] => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/config.ts';
 
-describe('LOGIN_* configuration (README "Signing in")', () => {
+describe('LOGIN_* configuration (docs/signing-in.md "Signing in")', () => {
   it('defaults to 5 failures, 60 s, at most 900 s', () => {
     expect(loadConfig({}).loginLockout).toEqual({ maxFailures: 5, lockoutSeconds: 60, lockoutMaxSeconds: 900 });
   });

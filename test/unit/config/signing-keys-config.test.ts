@@ -1,5 +1,5 @@
 /**
- * Signing-key configuration (src/config/config.ts; README "Signing keys"): KEY_ENCRYPTION_KEY
+ * Signing-key configuration (src/config/config.ts; docs/operations.md "Signing keys"): KEY_ENCRYPTION_KEY
  * parsing and its production requirement, rotation and refresh periods, the JWT audience.
  */
 import { randomBytes } from 'node:crypto';

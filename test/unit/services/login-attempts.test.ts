@@ -4,7 +4,7 @@ import type { LoginAttemptsRepository } from '../../../src/repositories/login-at
 
 const policy = { maxFailures: 5, lockoutSeconds: 60, lockoutMaxSeconds: 900 };
 
-describe('lockDurationSeconds (README "Signing in")', () => {
+describe('lockDurationSeconds (docs/signing-in.md "Signing in")', () => {
   it('locks on every maxFailures-th failure, doubling, capped', () => {
     expect([1, 2, 3, 4].map((n) => lockDurationSeconds(policy, n))).toEqual([0, 0, 0, 0]);
     expect(lockDurationSeconds(policy, 5)).toBe(60);

@@ -1,5 +1,5 @@
 /**
- * The guard's admission (README "Security model" → "Brute force and abuse", "Concurrent
+ * The guard's admission (docs/security-model.md "Security model" → "Brute force and abuse", "Concurrent
  * attempts"), on the in-memory limiter store: an attempt that finds the room under a limit taken
  * by attempts still in flight waits for them — admitted when one succeeds, refused when the
  * failures reach the limit, refused with `Retry-After: 1` and no event after the longest wait.

@@ -42,7 +42,7 @@ export interface IssuedCredentialsView {
   product?: string;
 }
 
-/** A numbered list of set-up steps: "<field>: <value>" (README "Prebuilt integrations and the ops console"). */
+/** A numbered list of set-up steps: "<field>: <value>" (docs/integrations.md "Prebuilt integrations and the ops console"). */
 export function setupStepsList(steps: readonly SetupStep[], id = 'setup-steps'): SafeHtml {
   return html`<ol class="steps" id="${id}">${steps.map((s) => html`<li><strong>${s.field}</strong>: <code>${s.value}</code></li>`)}</ol>`;
 }

@@ -1,5 +1,5 @@
 /**
- * Console page Contact centers → one contact center → Single sign-on (README "Signing in" →
+ * Console page Contact centers → one contact center → Single sign-on (docs/signing-in.md "Signing in" →
  * "Single sign-on"): what is configured, ccauth's SP endpoints and metadata download, the last
  * successful and failed sign-in, a SAML form (paste the IdP metadata or give its URL), an OpenID
  * Connect form (issuer + client), and removal. Never shows the upstream client secret.
