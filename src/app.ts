@@ -8,13 +8,11 @@
  * sign-out) → ops console (`/console`, its own session) → oidc-provider → JSON 404.
  */
 import Koa from 'koa';
-import type { Context, Middleware, Next } from 'koa';
+import type { Context, Middleware } from 'koa';
 import compose from 'koa-compose';
-import type Router from '@koa/router';
 import path from 'node:path';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/config.ts';
-import { AppError } from './errors/app-error.ts';
 import type { Database } from './db/knex.ts';
 import type { Logger } from './observability/logger.ts';
 import { createClientsRepository } from './repositories/clients.repository.ts';
@@ -26,8 +24,7 @@ import { createCredentialGuard } from './services/rate-limit.service.ts';
 import { createSecurityEvents, observeTokenReplays } from './services/security-events.service.ts';
 import type { SecurityEvents } from './services/security-events.service.ts';
 import { createRateLimiterStore } from './repositories/rate-limits.repository.ts';
-import { attemptScope, createOpsBasicCheck, guardedLoginAttempts, refuseBlockedClients } from './http/middleware/rate-limit.ts';
-import { createEnvironmentServices } from './services/environment-services.ts';
+import { createOpsBasicCheck, refuseBlockedClients } from './http/middleware/rate-limit.ts';
 import { createPurgeJob } from './services/purge.service.ts';
 import type { PurgeJob } from './services/purge.service.ts';
 import { createSecretVerifier } from './oauth/client-auth.ts';
@@ -44,20 +41,10 @@ import type { ProviderDeps } from './oauth/provider.ts';
 import { createProviderHolder } from './oauth/keys.ts';
 import type { ProviderBuildInput } from './oauth/keys.ts';
 import { createJwtAccessTokens } from './oauth/jwt-access-tokens.ts';
-import { createUserJwtSigner } from './oauth/user-jwt.ts';
 import { createSealer, loadOrCreateKeyFile } from './security/seal.ts';
 import { createSigningKeysService } from './services/signing-keys.service.ts';
 import type { SigningKeysService } from './services/signing-keys.service.ts';
-import { createOpsKeysRouter } from './http/routes/ops-keys.routes.ts';
-import { createOpsIntegrationsRouter } from './http/routes/ops-integrations.routes.ts';
-import { createOpsAuditRouter } from './http/routes/ops-audit.routes.ts';
-import { createIntegrationsService } from './services/integrations.service.ts';
-import { createActivationsService } from './services/activations.service.ts';
 import { createAuditService } from './services/audit.service.ts';
-import { createConsoleAuthService } from './services/console-auth.service.ts';
-import { createConsole } from './http/routes/console.routes.ts';
-import { envelopeErrors } from './http/middleware/error-handler.ts';
-import { jsonBody } from './http/middleware/json-body.ts';
 import { oauthInput } from './http/middleware/oauth-input.ts';
 import { basicClientIdAsUnknown } from './http/middleware/basic-client-id.ts';
 import { isStorableText } from './domain/text.ts';
@@ -66,36 +53,21 @@ import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
 import { noSniff } from './http/middleware/security-headers.ts';
-import { JWT_USERINFO_PATH, OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
+import { JWT_USERINFO_PATH, OPENID_USERINFO_PATH, USERINFO_PATH } from './http/routes/userinfo.routes.ts';
 import { canonicalPaths } from './http/middleware/canonical-paths.ts';
 import { PROVIDER_ID_PARENTS, PROVIDER_PATHS } from './oauth/endpoint-paths.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
-import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
-import { createPingRouter } from './http/routes/ping.routes.ts';
-import { CHANGE_PASSWORD_PATH, createChangePasswordRouter } from './http/routes/change-password.routes.ts';
-import { createPasswordChangeService } from './services/password-change.service.ts';
+import { mountAdminApis } from './composition/admin-apis.ts';
+import { mountPages, mountResourceRoutes } from './composition/pages.ts';
 import { createDocsRouter } from './http/routes/docs.routes.ts';
-import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
-import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
-import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
 import { renderOAuthError } from './http/oauth-error-pages.ts';
 import { deviceFlowPages } from './http/device-pages.ts';
-import { deviceCodeGuard } from './http/middleware/device-code-guard.ts';
 import { createFlowMetrics, observeFlows } from './observability/flow-metrics.ts';
-import { createInteractionRouter } from './http/routes/interaction.routes.ts';
-import { createSignInRouter } from './http/routes/sign-in.routes.ts';
-import { createForcedPasswordChangeRouter } from './http/routes/forced-password-change.routes.ts';
-import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
 import { createSingleSignOnService } from './federation/single-sign-on.service.ts';
-import { createIdentityProviderRouter } from './http/routes/identity-provider.routes.ts';
-import { createSamlRouter } from './http/routes/saml.routes.ts';
-import { createOidcRpRouter } from './http/routes/oidc-rp.routes.ts';
-import { AUTH_SCHEME_PATH, createAuthSchemeRouter } from './http/routes/auth-scheme.routes.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
-import { createSignOutService } from './services/sign-out.service.ts';
 import { observeQueries, poolUsage } from './db/knex.ts';
 import type { Client } from './domain/client.ts';
 import { createMetrics, httpMetricsMiddleware, observeClientCache, observeProvider, queryObserver, secretVerifierObserver } from './observability/metrics.ts';
@@ -163,7 +135,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const clientsRepo = createClientsRepository(knex);
   const metrics = deps.metrics ?? createMetrics({ poolUsage: () => poolUsage(db) });
   const secretVerifier = createSecretVerifier({ observer: secretVerifierObserver(metrics) });
-  // failed-authentication limits and security events (docs/security-model.md; docs/security-model.md "Security model")
+  // failed-authentication limits and security events (docs/security-model.md "Security model")
   const loginAttempts = createLoginAttemptsService({ repo: createLoginAttemptsRepository(knex), policy: config.loginLockout });
   const securityEvents = createSecurityEvents({ audit: createAuditService({ knex }), logger });
   const rateLimitStore = createRateLimiterStore(db, { onPoolError: (err) => logger.warn({ err }, 'rate-limit pool: idle connection failed') });
@@ -286,28 +258,6 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   app.keys = [...config.cookieKeys];
   app.silent = true;
 
-  /** Mounts routers under `prefix` behind envelope errors, the JSON body parser and `guard`. */
-  const adminApi = (prefix: string, routers: Router[], guard: (ctx: Context, next: Next) => Promise<void>) => {
-    // content type, size (ADMIN_BODY_LIMIT_BYTES), JSON, depth, prototype keys, unstorable text (http/middleware/json-body.ts)
-    const parseJson = jsonBody({ limitBytes: config.inputLimits.adminBodyBytes });
-    const handlers = routers.map((r) => r.routes());
-    // `routers` on the middleware: the OpenAPI route-coverage test finds them (test/integration/openapi.test.ts)
-    app.use(Object.assign(async (ctx: Context, next: Next) => {
-      if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
-      await envelopeErrors(ctx, () =>
-        guard(ctx, () =>
-          parseJson(ctx, async () => {
-            const run = async (i: number): Promise<void> => {
-              if (i === handlers.length) throw new AppError('not_found', 'resource not found');
-              await handlers[i]!(ctx as never, () => run(i + 1));
-            };
-            await run(0);
-          }),
-        ),
-      );
-    }, { routers }));
-  };
-
   app.use(noSniff); // X-Content-Type-Options on every response, JSON included
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
@@ -362,75 +312,17 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     }).routes(),
   );
 
-  const keysAdmin = {
-    list: () => signingKeys.list(),
-    async rotate(opts: { immediate: boolean }) {
-      const result = await signingKeys.rotate(opts);
-      await providers.refresh(); // this process publishes (or signs with) the new key at once
-      return result;
-    },
-  };
-  // prebuilt integrations, activations and the audit trail (docs/integrations.md; docs/integrations.md "Prebuilt integrations and the ops console")
-  const integrations = createIntegrationsService({ knex });
-  const activations = createActivationsService({ knex, redirectUriPolicy });
-  const audit = createAuditService({ knex });
   const tokenEndpoint = `${config.publicUrl}${OAUTH_PREFIX}/token`;
-  adminApi(
-    '/auth/v3/ops',
-    [
-      createOpsClientsRouter({ clients }),
-      createOpsKeysRouter({ keys: keysAdmin }),
-      createOpsIntegrationsRouter({ integrations, activations, tokenEndpoint }),
-      createOpsAuditRouter({ audit }),
-    ],
-    requireOps(ops, opsBasic),
-  );
-  adminApi(
-    '/environment/v3',
-    [...createEnvironmentRouters(createEnvironmentServices({ knex })), createIdentityProviderRouter({ sso, publicUrl: config.publicUrl })],
-    requireAdmin(ops, verifyAccessToken, opsBasic),
-  );
-  // the login UI's question "password or single sign-on?" (no authentication; envelope answers)
-  adminApi(AUTH_SCHEME_PATH, [createAuthSchemeRouter({ sso })], (_ctx, next) => next());
-  // a user's own password change (docs/signing-in.md "Password change and policy"): envelope answers, no admin guard
-  const passwordChanges = createPasswordChangeService({ knex });
-  adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ verifyAccessToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
+  // ops API, Environment API, auth-scheme, change-password (composition/admin-apis.ts)
+  const shared = mountAdminApis(app, { config, knex, ops, opsBasic, clients, principals, guard, sso, signingKeys, providers, verifyAccessToken, redirectUriPolicy, tokenEndpoint });
 
   app.use(pinOriginMiddleware);
   app.use(oauthCorsMiddleware);
   app.use(oauthInputMiddleware);
-  const signUserJwt = createUserJwtSigner({ issuer: config.publicUrl, signingKey: () => providers.signingKey });
-  app.use(createUserinfoRouter({ verifyAccessToken, principals, cors, signUserJwt }).routes());
-  // the agent desktop's keep-alive (docs/api.md "API")
-  app.use(createPingRouter({ getProvider, verifyAccessToken, principals }).routes());
-  // browser pages: interaction entry + consent, login, sign-out (docs/signing-in.md "Signing in")
-  const csrf = createCsrfTokens(config.cookieKeys);
-  app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
-  app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges, sso }).routes());
-  app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
-  app.use(createSamlRouter({ getProvider, principals, sso, secureCookies: new URL(config.publicUrl).protocol === 'https:' }).routes());
-  app.use(createOidcRpRouter({ sso, publicUrl: config.publicUrl }).routes());
-  app.use(createSignOutRouter({ getProvider, verifyAccessToken, signOut: createSignOutService({ knex }), csrf }).routes());
-  // the device user code page is oidc-provider's (deviceFlowPages); wrong codes lock the address (RFC 8628 §5.1)
-  app.use(deviceCodeGuard(guard));
-  // the ops console (docs/integrations.md): its own session sign-in, outside the ops Basic guard
-  const consoleEnv = createEnvironmentServices({ knex });
-  app.use(attemptScope('/console')); // console sign-in failures are limited per address too
-  app.use(
-    createConsole({
-      auth: createConsoleAuthService({ knex, ops, attempts: guardedLoginAttempts(guard, loginAttempts, 'console') }),
-      integrations,
-      activations,
-      clients,
-      contactCenters: consoleEnv.contactCenters,
-      settings: consoleEnv.settings,
-      users: consoleEnv.users,
-      audit,
-      publicUrl: config.publicUrl,
-      tokenEndpoint,
-      sso,
-    }),
-  );
+  // userinfo, jwt-userinfo, ping; then the browser pages and the console (composition/pages.ts)
+  const pageDeps = { ...shared, config, knex, ops, clients, principals, guard, loginAttempts, cors, sso, providers, getProvider, verifyAccessToken, tokenEndpoint };
+  mountResourceRoutes(app, pageDeps);
+  mountPages(app, pageDeps);
   app.use(refuseBlockedMiddleware);
   app.use(providers.middleware);
   app.use(notFound);

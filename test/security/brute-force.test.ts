@@ -1,5 +1,5 @@
 /**
- * Brute force and abuse (docs/security-model.md; docs/security-model.md "Security model"; RFC 6749 §4.3.2, §10.10; RFC 6819
+ * Brute force and abuse (docs/security-model.md "Security model"; RFC 6749 §4.3.2, §10.10; RFC 6819
  * §4.3.2, §4.4.3.6; OWASP ASVS 5.0 V6.1.1, V6.3): failed client authentication, password-grant,
  * login-page and ops Basic attempts are limited per (subject, address), per subject and per
  * address; over a limit the answer is 429 with `Retry-After` in the endpoint's own error shape; a

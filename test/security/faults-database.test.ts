@@ -1,5 +1,5 @@
 /**
- * PostgreSQL fails under a running server (docs/security-model.md; docs/security-model.md "Security model" → "Concurrency and
+ * PostgreSQL fails under a running server (docs/security-model.md "Security model" → "Concurrency and
  * faults"). The real server (`node src/main.ts`, test/helpers/spawn-server.ts) runs on a private
  * cluster that this test creates with initdb and stops, starts, freezes and thaws
  * (test/helpers/pg-cluster.ts). While the database is gone:

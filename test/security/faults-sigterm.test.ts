@@ -1,5 +1,5 @@
 /**
- * SIGTERM under load (docs/security-model.md; docs/security-model.md "Security model" → "Concurrency and faults"): the real
+ * SIGTERM under load (docs/security-model.md "Security model" → "Concurrency and faults"): the real
  * server (`node src/main.ts`, test/helpers/spawn-server.ts) answers a bounded load of password
  * grants — each verifying an argon2id password, so requests are in flight for a while — and gets
  * SIGTERM midway. Then:

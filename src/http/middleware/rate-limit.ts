@@ -1,5 +1,5 @@
 /**
- * The koa side of the failed-authentication limits (docs/security-model.md; docs/security-model.md "Security model";
+ * The koa side of the failed-authentication limits (docs/security-model.md "Security model";
  * services/rate-limit.service.ts):
  *
  * - {@link createOpsBasicCheck}: ops HTTP Basic on the ops API and the Environment API as a
