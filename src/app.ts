@@ -1,11 +1,20 @@
 /**
- * Composition root (design.md §2): builds every dependency from a Config and a Database, orders
- * the middleware, mounts the routers and oidc-provider. Tests call `createApp` on a throwaway
- * database; `main.ts` adds listen and shutdown.
+ * Composition root (design.md §2): builds the shared services from a Config and a Database, then
+ * mounts everything in request order. Tests call `createApp` on a throwaway database; `main.ts` adds
+ * listen and shutdown. Where each piece is wired:
  *
- * Order: request context → health → admin routers (each: envelope errors → JSON body → auth) →
- * OAuth origin pinning → OAuth CORS → userinfo routes → browser pages (interaction, sign-in,
- * sign-out) → ops console (`/console`, its own session) → oidc-provider → JSON 404.
+ * 1. shared services (this file): ops credentials, principals, clients, metrics, the argon2
+ *    verifier, failed-authentication limits and security events, CORS policy, single sign-on;
+ * 2. the OAuth engine (composition/oauth-engine.ts): client cache, oidc-provider and its keys,
+ *    token lookup and the Bearer/DPoP verifier;
+ * 3. the edge (this file): nosniff, metrics, request context, one spelling per OAuth path, the
+ *    database-outage answer, then the fast lane of token/introspection/revocation/PAR/device;
+ * 4. health, metrics and the API docs (this file);
+ * 5. the admin APIs (composition/admin-apis.ts): ops API, Environment API, auth-scheme,
+ *    change-password;
+ * 6. the OAuth gates (origin pinning, CORS, input limits), then the resource routes, browser pages
+ *    and ops console (composition/pages.ts);
+ * 7. oidc-provider itself, then a JSON 404; the purge job (services/purge.service.ts).
  */
 import Koa from 'koa';
 import type { Context, Middleware } from 'koa';
@@ -15,40 +24,26 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/config.ts';
 import type { Database } from './db/knex.ts';
 import type { Logger } from './observability/logger.ts';
-import { createClientsRepository } from './repositories/clients.repository.ts';
 import { createOidcPayloadsRepository } from './repositories/oidc-payloads.repository.ts';
 import { createClientsService } from './services/clients.service.ts';
 import { createOpsCredentials } from './services/ops-credentials.service.ts';
 import { createPrincipalsService } from './services/principals.service.ts';
 import { createCredentialGuard } from './services/rate-limit.service.ts';
-import { createSecurityEvents, observeTokenReplays } from './services/security-events.service.ts';
+import { createSecurityEvents } from './services/security-events.service.ts';
 import type { SecurityEvents } from './services/security-events.service.ts';
 import { createRateLimiterStore } from './repositories/rate-limits.repository.ts';
 import { createOpsBasicCheck, refuseBlockedClients } from './http/middleware/rate-limit.ts';
 import { createPurgeJob } from './services/purge.service.ts';
 import type { PurgeJob } from './services/purge.service.ts';
 import { createSecretVerifier } from './oauth/client-auth.ts';
-import { createGraceSealer } from './security/grace-sealer.ts';
 import type { SecretVerifier } from './oauth/client-auth.ts';
-import { toClientMetadata } from './oauth/client-metadata.ts';
-import { OAUTH_PREFIX, createProvider } from './oauth/provider.ts';
-import { createTokenLookup } from './oauth/token-lookup.ts';
-import { createProofReplayCheck } from './oauth/dpop.ts';
-import { createAccessTokenVerifier } from './http/middleware/access-token.ts';
-import { createBearerTokensRepository } from './repositories/bearer-tokens.repository.ts';
-import { ID_TOKEN_TTL_SECONDS } from './oauth/provider.ts';
-import type { ProviderDeps } from './oauth/provider.ts';
-import { createProviderHolder } from './oauth/keys.ts';
-import type { ProviderBuildInput } from './oauth/keys.ts';
-import { createJwtAccessTokens } from './oauth/jwt-access-tokens.ts';
+import { OAUTH_PREFIX } from './oauth/provider.ts';
 import { createSealer, loadOrCreateKeyFile } from './security/seal.ts';
-import { createSigningKeysService } from './services/signing-keys.service.ts';
 import type { SigningKeysService } from './services/signing-keys.service.ts';
 import { createAuditService } from './services/audit.service.ts';
 import { oauthInput } from './http/middleware/oauth-input.ts';
 import { basicClientIdAsUnknown } from './http/middleware/basic-client-id.ts';
-import { isStorableText } from './domain/text.ts';
-import { databaseUnavailable, noteProviderServerError } from './http/middleware/db-unavailable.ts';
+import { databaseUnavailable } from './http/middleware/db-unavailable.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
@@ -59,23 +54,18 @@ import { PROVIDER_ID_PARENTS, PROVIDER_PATHS } from './oauth/endpoint-paths.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
 import { mountAdminApis } from './composition/admin-apis.ts';
+import { createOAuthEngine } from './composition/oauth-engine.ts';
 import { mountPages, mountResourceRoutes } from './composition/pages.ts';
 import { createDocsRouter } from './http/routes/docs.routes.ts';
-import { logoutPages } from './http/logout-pages.ts';
-import { renderOAuthError } from './http/oauth-error-pages.ts';
-import { deviceFlowPages } from './http/device-pages.ts';
-import { createFlowMetrics, observeFlows } from './observability/flow-metrics.ts';
 import { createSingleSignOnService } from './federation/single-sign-on.service.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
 import { observeQueries, poolUsage } from './db/knex.ts';
 import type { Client } from './domain/client.ts';
-import { createMetrics, httpMetricsMiddleware, observeClientCache, observeProvider, queryObserver, secretVerifierObserver } from './observability/metrics.ts';
+import { createMetrics, httpMetricsMiddleware, queryObserver, secretVerifierObserver } from './observability/metrics.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { createMetricsRouter } from './http/routes/metrics.routes.ts';
-import { CLIENT_CACHE_DEGRADED_TTL_MS, CLIENT_CACHE_TTL_MS, createClientCache } from './services/client-cache.service.ts';
 import type { ClientCache } from './services/client-cache.service.ts';
-import { listenClientChanges, newNotifierId, notifyClientsChanged, watchClientWrites } from './repositories/client-changes.repository.ts';
 
 export interface AppDeps {
   config: Config;
@@ -132,7 +122,6 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // plain-http redirect URIs only to loopback hosts in production (RFC 8252 §7.3; domain/redirect-uri.ts)
   const redirectUriPolicy = { allowPlainHttp: config.nodeEnv !== 'production' };
   const clients = createClientsService({ knex, redirectUriPolicy });
-  const clientsRepo = createClientsRepository(knex);
   const metrics = deps.metrics ?? createMetrics({ poolUsage: () => poolUsage(db) });
   const secretVerifier = createSecretVerifier({ observer: secretVerifierObserver(metrics) });
   // failed-authentication limits and security events (docs/security-model.md "Security model")
@@ -148,110 +137,14 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   });
   const opsBasic = createOpsBasicCheck({ ops, guard });
   const stopQueryTiming = observeQueries(knex, queryObserver(metrics));
-  // Clients on the token path come from an in-process cache, dropped when this process writes the
-  // clients tables and, through LISTEN/NOTIFY, when another one does (docs/performance.md).
-  const notifierId = newNotifierId();
-  const listener =
-    db.engine === 'postgres'
-      ? listenClientChanges(knex, {
-          notifierId,
-          logger,
-          onChange: (clientId) => (clientId === '*' ? clientCache.invalidateAll() : clientCache.invalidate(clientId)),
-          onReset: () => clientCache.invalidateAll(),
-        })
-      : undefined;
-  const clientCache = createClientCache<Client>({
-    load: (clientId) => clientsRepo.find(clientId),
-    ttlMs: () => (listener && !listener.listening ? CLIENT_CACHE_DEGRADED_TTL_MS : CLIENT_CACHE_TTL_MS),
-  });
-  observeClientCache(metrics, () => clientCache.stats);
-  const stopWatchingClients = watchClientWrites(knex, () => {
-    clientCache.invalidateAll();
-    if (listener) notifyClientsChanged(knex, notifierId).catch((err: unknown) => logger.warn({ err }, 'could not notify other processes of a client change'));
-  });
-  /** Client metadata built from a cached client row, and until when it holds (epoch ms). */
-  const metadataMemo = new WeakMap<Client, { metadata: Record<string, unknown> | undefined; untilMs: number }>();
   const cors = createCorsPolicy({ knex, globalOrigins: config.corsOrigins, logger });
-  const providerOptions: Omit<ProviderDeps, 'jwks' | 'signingAlg' | 'jwtAccessTokens'> = {
-    knex,
-    issuer: config.publicUrl,
-    cookieKeys: config.cookieKeys,
-    clients: {
-      async findClientMetadata(clientId) {
-        if (!isStorableText(clientId)) return undefined; // U+0000 cannot be looked up (invalid_client, not a 500)
-        const c = await clientCache.get(clientId);
-        if (!c) return undefined;
-        // one frozen metadata object per cached client row (oidc-provider's Client.find reuses its
-        // instance by identity: oauth/client-auth.ts), rebuilt when a previous secret's grace ends
-        const now = Date.now();
-        const memo = metadataMemo.get(c);
-        if (memo && now < memo.untilMs) return memo.metadata;
-        const metadata = toClientMetadata(c, now) as Record<string, unknown> | undefined;
-        if (metadata) Object.freeze(metadata);
-        const graceEnd = c.previousSecretExpiresAt;
-        metadataMemo.set(c, { metadata, untilMs: graceEnd !== null && graceEnd > now ? graceEnd : Number.POSITIVE_INFINITY });
-        return metadata;
-      },
-    },
-    principals,
-    secretVerifier,
-    cors,
-    refreshGraceSeconds: config.refreshReuseGraceSeconds,
-    graceSealer: createGraceSealer(config.cookieKeys[0]!),
-    idSealer: createGraceSealer(config.cookieKeys[0]!, 'ccauth device code v1'),
-    logoutPages,
-    errorPage: renderOAuthError,
-    deviceFlowPages,
-    guard,
-    jwtBearerMaxLifetimeSeconds: config.jwtBearerMaxLifetimeSeconds,
-    allowInsecureJwksUri: config.nodeEnv !== 'production',
-    // single sign-on contact centers refuse the password grant (docs/signing-in.md "Single sign-on")
-    ssoOnly: (ccid) => sso.isSsoOnly(ccid),
-  };
-
-  // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
+  // private signing keys and upstream IdP secrets are sealed with KEY_ENCRYPTION_KEY (security/seal.ts)
   const sealer = createSealer(deps.keyEncryptionKeys ?? config.keyEncryptionKeys ?? [loadOrCreateKeyFile(path.join(config.dataDir, 'key-encryption-key'))]);
   // single sign-on per contact center (docs/signing-in.md "Signing in" → "Single sign-on"; src/federation/)
   const sso = createSingleSignOnService({ knex, sealer, publicUrl: config.publicUrl, allowPlainHttp: redirectUriPolicy.allowPlainHttp });
-  const signingKeys = createSigningKeysService({
-    knex,
-    sealer,
-    algorithm: config.signingKeyAlg,
-    rotationDelaySeconds: config.keyRotationDelaySeconds,
-    idTokenTtlSeconds: ID_TOKEN_TTL_SECONDS,
-  });
-  /** Accepted PAR and device authorization requests (observability/flow-metrics.ts), across provider rebuilds. */
-  const flowMetrics = createFlowMetrics(metrics.registry);
-  /** Builds a complete provider (listeners included) for a key set; called again on every key change. */
-  const buildProvider = ({ jwks, signingAlg }: ProviderBuildInput): Provider => {
-    const provider = createProvider({
-      ...providerOptions,
-      jwks,
-      signingAlg,
-      jwtAccessTokens: createJwtAccessTokens({ audience: config.jwtAccessTokenAudience, signingAlg }),
-    });
-    // a database outage is answered 503 by databaseUnavailable() below (and logged there as a warning)
-    provider.on('server_error', (ctx, err) => {
-      if (!noteProviderServerError(ctx, err)) (ctx as Context).log?.error({ err }, 'oidc-provider server error');
-    });
-    provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
-    // authorization endpoint errors (redirected to the client or shown as a page), as token errors are
-    provider.on('authorization.error', (ctx, err) =>
-      (ctx as Context).log?.info(
-        { event: 'authorization_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail, client_id: ctx.oidc?.client?.clientId },
-        'authorization request refused',
-      ),
-    );
-    observeProvider(provider, metrics);
-    observeFlows(provider, flowMetrics);
-    observeTokenReplays(provider, securityEvents);
-    return provider;
-  };
-  const providers = await createProviderHolder({ keys: signingKeys, build: buildProvider, logger, refreshIntervalMs: config.keyRefreshIntervalMs });
-  const getProvider = () => providers.current;
-  const lookupToken = createTokenLookup(getProvider, createBearerTokensRepository(knex));
-  // Bearer or DPoP (RFC 9449) on ccauth's own resource routes; proof jti single use in PostgreSQL
-  const verifyAccessToken = createAccessTokenVerifier({ lookupToken, replay: createProofReplayCheck(createOidcPayloadsRepository(knex)), publicUrl: config.publicUrl });
+  // the OAuth engine: client cache, oidc-provider rebuilt on key changes, token verification (composition/oauth-engine.ts)
+  const engine = await createOAuthEngine({ config, db, logger, metrics, principals, secretVerifier, cors, guard, securityEvents, sso, sealer });
+  const { providers, getProvider, verifyAccessToken, signingKeys, clientCache } = engine;
 
   // With TRUST_PROXY, believe only the address the nearest proxy appended (not a spoofable leftmost one).
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
@@ -355,11 +248,9 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     securityEvents,
     stop() {
       purge.stop();
-      providers.stop();
-      stopWatchingClients();
+      engine.stop();
       stopQueryTiming();
       void rateLimitStore.close();
-      void listener?.stop();
     },
   };
 }
