@@ -16,7 +16,6 @@
  *   services as the APIs.
  */
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context, Next } from 'koa';
 import { AppError } from '../../errors/app-error.ts';
 import type { ActivationsService } from '../../services/activations.service.ts';
@@ -53,6 +52,7 @@ import {
   setCookie,
 } from './console-support.ts';
 import type { ConsoleRequestState } from './console-support.ts';
+import { formBody } from '../forms.ts';
 
 export interface ConsoleDeps {
   auth: ConsoleAuthService;
@@ -103,14 +103,7 @@ export function createConsole(deps: ConsoleDeps) {
   const secure = new URL(deps.publicUrl).protocol === 'https:';
   const publicOrigin = new URL(deps.publicUrl).origin;
   const headers = securityHeaders();
-  const parseForm = bodyParser({
-    enableTypes: ['form'],
-    formLimit: FORM_LIMIT,
-    encoding: 'utf-8',
-    onError(_err, ctx) {
-      (ctx as Context).request.body = {};
-    },
-  });
+  const parseForm = formBody(FORM_LIMIT);
 
   const message = (ctx: Context, status: number, title: string, text: string) => {
     const state = (ctx.state as { console?: ConsoleRequestState }).console;

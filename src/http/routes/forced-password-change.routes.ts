@@ -14,7 +14,6 @@
  * the interaction finishes exactly as a password sign-in does.
  */
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../../errors/app-error.ts';
@@ -40,6 +39,7 @@ import {
 import type { InteractionClient } from '../interaction-pages.ts';
 import { formActionSource, securityHeaders, setPageSecurityHeaders } from '../middleware/security-headers.ts';
 import { changePasswordPage } from '../views/change-password.view.ts';
+import { formBody, formField } from '../forms.ts';
 
 /** Where the forced-change form posts. */
 export const FORCED_CHANGE_PATH = `${SIGN_IN_PATH}/change-password`;
@@ -54,10 +54,6 @@ export interface ForcedPasswordChangeDeps {
 /** The CSRF binding of the form: the interaction and the user. */
 const bindingOf = (uid: string, userId: string): string => `${uid}\n${userId}`;
 
-const field = (body: unknown, name: string): string => {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-};
 
 /**
  * Answers the forced-change page for `user` on interaction `uid` (status 200, or 400 with
@@ -92,22 +88,15 @@ export async function showForcedPasswordChange(
 /** The route the forced-change form posts to. */
 export function createForcedPasswordChangeRouter(deps: ForcedPasswordChangeDeps): Router {
   const router = new Router();
-  const parseForm = bodyParser({
-    enableTypes: ['form'],
-    formLimit: '16kb',
-    encoding: 'utf-8',
-    onError(_err, ctx) {
-      (ctx as Context).request.body = {};
-    },
-  });
+  const parseForm = formBody('16kb');
 
   router.post(FORCED_CHANGE_PATH, pageErrors, securityHeaders(), parseForm, async (ctx) => {
     const body = ctx.request.body;
     const interaction = await loadInteraction(deps.getProvider(), ctx);
     if (!interaction) return expiredPage(ctx);
     const uid = interaction.uid;
-    const userId = field(body, 'user');
-    if (field(body, 'uid') !== uid || !userId || !deps.csrf.verify('change-password', bindingOf(uid, userId), field(body, 'csrf'))) {
+    const userId = formField(body, 'user');
+    if (formField(body, 'uid') !== uid || !userId || !deps.csrf.verify('change-password', bindingOf(uid, userId), formField(body, 'csrf'))) {
       ctx.log.warn({ event: 'csrf_refused', form: 'change-password' }, 'password change form refused: missing or wrong CSRF token');
       return forbiddenPage(ctx);
     }
@@ -117,8 +106,8 @@ export function createForcedPasswordChangeRouter(deps: ForcedPasswordChangeDeps)
     if (!client || principal?.kind !== 'user') return expiredPage(ctx);
     const redirectUri = String(interaction.params.redirect_uri ?? '');
 
-    const newPassword = field(body, 'newPassword');
-    if (newPassword !== field(body, 'confirmPassword')) {
+    const newPassword = formField(body, 'newPassword');
+    if (newPassword !== formField(body, 'confirmPassword')) {
       return showForcedPasswordChange(ctx, deps, { uid, user: principal.user, client, redirectUri, errors: ['The two passwords are not the same.'] });
     }
     try {

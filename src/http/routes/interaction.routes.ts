@@ -12,7 +12,6 @@
  * An unknown, expired or foreign interaction → 400 page; a missing or wrong CSRF token → 403 page.
  */
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Principal, PrincipalsService } from '../../services/principals.service.ts';
@@ -39,6 +38,7 @@ import {
 import type { Interaction } from '../interaction-pages.ts';
 import { formActionSource, securityHeaders, setPageSecurityHeaders } from '../middleware/security-headers.ts';
 import { consentPage } from '../views/consent.view.ts';
+import { formBody, formField } from '../forms.ts';
 
 /** What the interaction routes need. */
 export interface InteractionDeps {
@@ -48,10 +48,6 @@ export interface InteractionDeps {
   csrf: CsrfTokens;
 }
 
-const field = (body: unknown, name: string): string => {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-};
 
 /** Display name of a principal on the consent page. */
 function displayName(p: Principal | undefined, fallback: string): string {
@@ -63,14 +59,7 @@ function displayName(p: Principal | undefined, fallback: string): string {
 /** Routes of the interaction entry, consent and abort. */
 export function createInteractionRouter(deps: InteractionDeps): Router {
   const router = new Router({ prefix: INTERACTION_PREFIX });
-  const parseForm = bodyParser({
-    enableTypes: ['form'],
-    formLimit: '16kb',
-    encoding: 'utf-8',
-    onError(_err, ctx) {
-      (ctx as Context).request.body = {};
-    },
-  });
+  const parseForm = formBody('16kb');
 
   /** The interaction bound to this browser, when it is the one named in the path. */
   const current = async (ctx: Context): Promise<Interaction | undefined> => {
@@ -122,7 +111,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const interaction = await current(ctx);
     if (!interaction) return expiredPage(ctx);
     const uid = interaction.uid;
-    if (field(ctx.request.body, 'uid') !== uid || !deps.csrf.verify('consent', uid, field(ctx.request.body, 'csrf'))) {
+    if (formField(ctx.request.body, 'uid') !== uid || !deps.csrf.verify('consent', uid, formField(ctx.request.body, 'csrf'))) {
       ctx.log.warn({ event: 'csrf_refused', form: 'consent' }, 'consent form refused: missing or wrong CSRF token');
       return forbiddenPage(ctx);
     }
@@ -150,7 +139,7 @@ export function createInteractionRouter(deps: InteractionDeps): Router {
     const interaction = await current(ctx);
     if (!interaction) return expiredPage(ctx);
     const purpose = interaction.prompt.name === 'login' ? 'sign-in' : 'consent';
-    if (field(ctx.request.body, 'uid') !== interaction.uid || !deps.csrf.verify(purpose, interaction.uid, field(ctx.request.body, 'csrf'))) {
+    if (formField(ctx.request.body, 'uid') !== interaction.uid || !deps.csrf.verify(purpose, interaction.uid, formField(ctx.request.body, 'csrf'))) {
       ctx.log.warn({ event: 'csrf_refused', form: 'abort' }, 'abort form refused: missing or wrong CSRF token');
       return forbiddenPage(ctx);
     }

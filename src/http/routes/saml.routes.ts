@@ -17,7 +17,6 @@
  *   instead of asking for a password: the user lands only on a registered redirect URI.
  */
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../../errors/app-error.ts';
@@ -37,6 +36,7 @@ import {
 import { securityHeaders } from '../middleware/security-headers.ts';
 import { IDP_INITIATED_COOKIE, continueToSignIn, finishSsoSignIn } from '../sso-redirect.ts';
 import { messagePage } from '../views/message.view.ts';
+import { formBody } from '../forms.ts';
 
 /** Where the ACS sends the browser to finish its interaction. */
 export const SSO_COMPLETE_PATH = `${SIGN_IN_PATH}/sso`;
@@ -67,14 +67,7 @@ function refusedPage(ctx: Context): void {
 /** Routes of the SAML SP and of the SSO completion. */
 export function createSamlRouter(deps: SamlRoutesDeps): Router {
   const router = new Router();
-  const parseForm = bodyParser({
-    enableTypes: ['form'],
-    formLimit: '1mb',
-    encoding: 'utf-8',
-    onError(_err, ctx) {
-      (ctx as Context).request.body = {};
-    },
-  });
+  const parseForm = formBody('1mb');
 
   router.get('/auth/v3/saml/:ccid/metadata', async (ctx) => {
     const ccid = String(ctx.params.ccid ?? '');

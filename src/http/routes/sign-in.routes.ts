@@ -14,7 +14,6 @@
  * `Retry-After` (seconds).
  */
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { PrincipalsService } from '../../services/principals.service.ts';
@@ -42,6 +41,7 @@ import { formActionSource, securityHeaders, setPageSecurityHeaders } from '../mi
 import { signInPage } from '../views/sign-in.view.ts';
 import type { PasswordChangeService } from '../../services/password-change.service.ts';
 import { showForcedPasswordChange } from './forced-password-change.routes.ts';
+import { formBody, formField } from '../forms.ts';
 
 /** Error codes the form can show (`?error=`), with their fixed text. */
 export const SIGN_IN_ERRORS = {
@@ -70,25 +70,13 @@ export interface SignInDeps {
 
 const FORM_LIMIT = '16kb';
 
-/** Reads a form field as a string ('' when absent or repeated). */
-const field = (body: unknown, name: string): string => {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-};
 
 /** Routes of the login page. */
 export function createSignInRouter(deps: SignInDeps): Router {
   const router = new Router();
   // the form's post may be answered with a redirect to a single sign-on IdP (CSP form-action covers redirects)
   const ssoFormActions = (ccids: string[]): Promise<string[]> => (deps.sso ? deps.sso.formActionOrigins(ccids) : Promise.resolve([]));
-  const parseForm = bodyParser({
-    enableTypes: ['form'],
-    formLimit: FORM_LIMIT,
-    encoding: 'utf-8',
-    onError(_err, ctx) {
-      (ctx as Context).request.body = {};
-    },
-  });
+  const parseForm = formBody(FORM_LIMIT);
 
   router.get(SIGN_IN_PATH, pageErrors, securityHeaders(), async (ctx) => {
     const uid = typeof ctx.query.uid === 'string' ? ctx.query.uid : '';
@@ -130,7 +118,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const interaction = await loadInteraction(deps.getProvider(), ctx);
     if (!interaction) return expiredPage(ctx);
     const uid = interaction.uid;
-    if (field(body, 'uid') !== uid || !deps.csrf.verify('sign-in', uid, field(body, 'csrf'))) {
+    if (formField(body, 'uid') !== uid || !deps.csrf.verify('sign-in', uid, formField(body, 'csrf'))) {
       ctx.log.warn({ event: 'csrf_refused', form: 'sign-in' }, 'sign-in form refused: missing or wrong CSRF token');
       return forbiddenPage(ctx);
     }
@@ -138,9 +126,9 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const client = await interactionClient(deps.getProvider(), interaction.params.client_id);
     if (!client) return expiredPage(ctx);
 
-    const login = field(body, 'username').trim();
-    const password = field(body, 'password');
-    const tenant = hideTenantOf(interaction) ? undefined : field(body, 'tenant').trim() || undefined;
+    const login = formField(body, 'username').trim();
+    const password = formField(body, 'password');
+    const tenant = hideTenantOf(interaction) ? undefined : formField(body, 'tenant').trim() || undefined;
     if (login && deps.sso) {
       const idp = await deps.sso.providerForLogin(login, tenant);
       if (idp && (!password || idp.settings.ssoOnly)) return sendToIdentityProvider(ctx, deps.sso, idp, uid);

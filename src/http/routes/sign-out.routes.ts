@@ -28,7 +28,6 @@
  * it is refused with a `DPoP` challenge (RFC 9449 §7.1; http/middleware/access-token.ts).
  */
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { AppError } from '../../errors/app-error.ts';
@@ -45,6 +44,7 @@ import type { CsrfTokens } from '../csrf.ts';
 import { nonceOf, pageErrors, seeOther, sendPage } from '../interaction-pages.ts';
 import { messagePage } from '../views/message.view.ts';
 import { loggedOutPage, signOutConfirmPage, stillSignedInPage } from '../views/logout.view.ts';
+import { formBody, formField } from '../forms.ts';
 
 export const SIGN_OUT_PATH = '/auth/v3/sign-out';
 /** Where the sign-out confirmation form posts. */
@@ -62,11 +62,6 @@ export interface SignOutDeps {
 
 type Session = Awaited<ReturnType<Provider['Session']['get']>>;
 
-/** Reads a form field as a string ('' when absent or repeated). */
-const field = (body: unknown, name: string): string => {
-  const v = (body as Record<string, unknown> | undefined)?.[name];
-  return typeof v === 'string' ? v : '';
-};
 
 /** `global` query parameter: absent → false. @throws AppError invalid_parameter */
 function globalParam(ctx: Context): boolean {
@@ -214,27 +209,20 @@ export function createSignOutRouter(deps: SignOutDeps): Router {
     ok(ctx);
   });
 
-  const parseForm = bodyParser({
-    enableTypes: ['form'],
-    formLimit: '16kb',
-    encoding: 'utf-8',
-    onError(_err, ctx) {
-      (ctx as Context).request.body = {};
-    },
-  });
+  const parseForm = formBody('16kb');
 
   router.post(SIGN_OUT_CONFIRM_PATH, pageErrors, securityHeaders(), parseForm, async (ctx) => {
     const provider = deps.getProvider();
     const body = ctx.request.body;
     const session = await provider.Session.get(ctx as never);
-    if (!session.accountId || !deps.csrf.verify('sign-out', session.jti, field(body, 'csrf'))) {
+    if (!session.accountId || !deps.csrf.verify('sign-out', session.jti, formField(body, 'csrf'))) {
       ctx.log.warn({ event: 'csrf_refused', form: 'sign-out' }, 'sign-out confirmation refused: no session, or a missing or wrong CSRF token');
       const message = 'This sign-out request could not be accepted: it did not come from the sign-out page of this browser, or you are already signed out.';
       return sendPage(ctx, 403, messagePage({ nonce: nonceOf(ctx), title: 'Request refused', message }));
     }
-    if (field(body, 'logout') !== 'yes') return sendPage(ctx, 200, stillSignedInPage({ nonce: nonceOf(ctx) }));
-    const global = field(body, 'global') === 'true';
-    const redirectUri = field(body, 'redirectUri');
+    if (formField(body, 'logout') !== 'yes') return sendPage(ctx, 200, stillSignedInPage({ nonce: nonceOf(ctx) }));
+    const global = formField(body, 'global') === 'true';
+    const redirectUri = formField(body, 'redirectUri');
     const clientIds = new Set<string>();
     await endSession(ctx, provider, session, global, clientIds);
     ctx.log.info({ event: 'sign_out', global, session: true, token: false, confirmed: true }, 'signed out (browser, confirmed)');
