@@ -18,8 +18,9 @@ import { createPayloadWriter } from '../repositories/payload-writer.ts';
 import { createPayloadUpdater } from '../repositories/payload-updater.ts';
 import type { PayloadUpdater } from '../repositories/payload-updater.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
+import type { PayloadRowWithGrant } from '../repositories/payload-reader.ts';
 import { digestToken } from '../security/tokens.ts';
-import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers } from './request-prefetch.ts';
+import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers, tokenLookups } from './request-prefetch.ts';
 import { deferWrite } from './write-behind.ts';
 
 /** Supplies client metadata (oidc-provider shape) by client_id. */
@@ -43,6 +44,15 @@ function restore(model: string, id: string, row: PayloadRow | undefined, graceMs
   }
   return payload;
 }
+
+/**
+ * The models oidc-provider's introspection and revocation look a presented token up in, all at
+ * once (helpers/token_find.js: AccessToken, ClientCredentials and RefreshToken in parallel).
+ */
+const TOKEN_MODELS: readonly string[] = ['AccessToken', 'ClientCredentials', 'RefreshToken'];
+const TOKEN_MODEL_SET = new Set(TOKEN_MODELS);
+/** Routes whose token lookups go out as one key for the three models (see {@link TOKEN_MODELS}). */
+const TOKEN_FIND_ROUTES = new Set(['introspection', 'revocation']);
 
 /**
  * Returns the adapter class oidc-provider instantiates once per model name.
@@ -79,6 +89,7 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed through the ops API');
+      tokenLookups.forget(currentRequest());
       if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
       const { jti: _jti, ...stored } = payload;
       const write = writer.upsert({
@@ -105,13 +116,27 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
         if (grant.hit) return restore(this.model, id, grant.value ?? undefined, graceMs);
       }
       const ahead = prefetchedRows.take(ctx, `${this.model}\0${digest}`);
-      const row = ahead.hit ? ahead.value : await reader.find(this.model, digest);
+      const row = ahead.hit ? ahead.value : await this.read(ctx, id, digest);
       if (ctx && row) {
         const { grantId, accountId } = row.payload as { grantId?: unknown; accountId?: unknown };
         if (row.grant !== undefined && typeof grantId === 'string') prefetchedGrants.put(ctx, digestToken(grantId), row.grant);
         if (row.user !== undefined && typeof accountId === 'string') prefetchedUsers.put(ctx, accountId, row.user);
       }
       return restore(this.model, id, row, graceMs);
+    }
+
+    /**
+     * Reads the live row of this model. Inside an introspection or revocation request, a token
+     * model's lookup asks for the token in all three token models as one key, once per request,
+     * and the other two models' lookups of the same token (which oidc-provider makes at the same
+     * moment) take their answer from it: one key and one digest instead of three. Each model
+     * takes its answer once; a later lookup, or any write in the request, reads again.
+     */
+    private async read(ctx: object | undefined, id: string, digest: string): Promise<PayloadRowWithGrant | undefined> {
+      const route = (ctx as { oidc?: { route?: string } } | undefined)?.oidc?.route;
+      if (!ctx || !TOKEN_MODEL_SET.has(this.model) || route === undefined || !TOKEN_FIND_ROUTES.has(route)) return reader.find(this.model, digest);
+      const shared = tokenLookups.take(ctx, digest, this.model, TOKEN_MODELS, () => reader.findIn(TOKEN_MODELS, digest));
+      return (await shared).get(this.model);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -128,16 +153,19 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
     }
 
     async consume(id: string): Promise<void> {
+      tokenLookups.forget(currentRequest());
       const ok = await updater.consume(this.model, digestToken(id));
       if (!ok) throw new errors.InvalidGrant('grant request is invalid');
     }
 
     async destroy(id: string): Promise<void> {
+      tokenLookups.forget(currentRequest());
       if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
       await repo.destroy(this.model, digestToken(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      tokenLookups.forget(currentRequest());
       prefetchedGrants.forget(currentRequest());
       await repo.revokeByGrantId(grantId, this.model);
     }
