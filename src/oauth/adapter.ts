@@ -129,13 +129,15 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
      * Reads the live row of this model. Inside an introspection or revocation request, a token
      * model's lookup asks for the token in all three token models as one key, once per request,
      * and the other two models' lookups of the same token (which oidc-provider makes at the same
-     * moment) take their answer from it: one key and one digest instead of three. Each model
+     * moment) take their answer from it: one key and one digest instead of three, and without the
+     * user row (neither endpoint asks for the account). Each model
      * takes its answer once; a later lookup, or any write in the request, reads again.
      */
     private async read(ctx: object | undefined, id: string, digest: string): Promise<PayloadRowWithGrant | undefined> {
       const route = (ctx as { oidc?: { route?: string } } | undefined)?.oidc?.route;
       if (!ctx || !TOKEN_MODEL_SET.has(this.model) || route === undefined || !TOKEN_FIND_ROUTES.has(route)) return reader.find(this.model, digest);
-      const shared = tokenLookups.take(ctx, digest, this.model, TOKEN_MODELS, () => reader.findIn(TOKEN_MODELS, digest));
+      // introspection and revocation never ask for the account: the token comes without its user
+      const shared = tokenLookups.take(ctx, digest, this.model, TOKEN_MODELS, () => reader.findIn(TOKEN_MODELS, digest, { withUser: false }));
       return (await shared).get(this.model);
     }
 

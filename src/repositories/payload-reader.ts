@@ -38,25 +38,26 @@ const SLOT_SIZES = [1, 4, 16, 64] as const;
 const MAX_SLOTS = 64;
 
 /**
- * The lookup statement for `slots` keys ($1, $2 = models, digest of key 1; $3, $4 of key 2; ...).
+ * The lookup statement for `slots` keys ($1, $2, $3 = models, digest, whether to bring the user,
+ * of key 1; $4, $5, $6 of key 2; ...).
  * A key's models are one model name or several separated by commas (any of them matches: the
  * primary key's index answers `model = ANY(...) AND id_digest = ...` in one probe per model).
  */
 function batchSql(slots: number, placeholder: (n: number) => string): string {
-  const values = Array.from({ length: slots }, (_, k) => `(${k + 1}, ${placeholder(2 * k + 1)}::text, ${placeholder(2 * k + 2)}::text)`).join(', ');
+  const values = Array.from({ length: slots }, (_, k) => `(${k + 1}, ${placeholder(3 * k + 1)}::text, ${placeholder(3 * k + 2)}::text, ${placeholder(3 * k + 3)}::boolean)`).join(', ');
   return `SELECT k.i AS i, p.model, p.payload, p.consumed_at, p.expires_at,
   p.grant_id IS NOT NULL AND p.model <> 'Grant' AS has_grant,
   g.payload AS grant_payload, g.consumed_at AS grant_consumed_at, g.expires_at AS grant_expires_at,
-  p.account_id LIKE '${USER_ACCOUNT_PREFIX}%' AS user_account,
+  k.with_user AND p.account_id LIKE '${USER_ACCOUNT_PREFIX}%' AS user_account,
   CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('id', u.id, 'ccid', u.ccid, 'username', u.username, 'dbid', u.dbid,
     'first_name', u.first_name, 'last_name', u.last_name, 'email', u.email, 'authorities', u.authorities,
     'properties', u.properties, 'enabled', u.enabled, 'created_at', u.created_at, 'environment_id', c.environment_id) END AS account_user
-FROM (VALUES ${values}) AS k(i, model, id_digest)
+FROM (VALUES ${values}) AS k(i, model, id_digest, with_user)
 JOIN oidc_payloads p ON p.model = ANY(string_to_array(k.model, ',')) AND p.id_digest = k.id_digest
 LEFT JOIN oidc_payloads g ON p.grant_id IS NOT NULL AND p.model <> 'Grant' AND g.model = 'Grant'
   AND g.id_digest = ${sqlTokenDigest('p.grant_id')}
   AND (g.expires_at IS NULL OR g.expires_at > now())
-LEFT JOIN users u ON u.id = ${sqlUserId('p.account_id')}
+LEFT JOIN users u ON k.with_user AND u.id = ${sqlUserId('p.account_id')}
 LEFT JOIN contact_centers c ON c.id = u.ccid
 WHERE p.expires_at IS NULL OR p.expires_at > now()`;
 }
@@ -100,15 +101,17 @@ export interface PayloadReader {
   /**
    * The live rows of `idDigest` in any of `models` (model names without commas), by model, as one
    * key of the batched statement: oidc-provider's introspection and revocation look one token up
-   * in three models at once (helpers/token_find.js). Rejects with the driver's error.
+   * in three models at once (helpers/token_find.js). With `withUser: false` the rows come without
+   * their user (`user` absent: introspection and revocation never ask for the account). Rejects
+   * with the driver's error.
    */
-  findIn(models: readonly string[], idDigest: string): Promise<Map<string, PayloadRowWithGrant>>;
+  findIn(models: readonly string[], idDigest: string, opts?: { withUser?: boolean }): Promise<Map<string, PayloadRowWithGrant>>;
   /** Counters since start. */
   readonly stats: { lookups: number; statements: number };
 }
 
 /** A queued key: one model, or several separated by commas; the answer is every live row of it by model. */
-type Key = { models: string; idDigest: string };
+type Key = { models: string; idDigest: string; withUser: boolean };
 type Pending = BatchPending<Key, Map<string, PayloadRowWithGrant> | undefined>;
 
 interface ResultRow extends PayloadRow {
@@ -132,17 +135,17 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
   async function send(batch: Pending[]): Promise<void> {
     const keys: string[] = [];
     const index = new Map<string, number>();
-    const values: (string | null)[] = [];
+    const values: (string | boolean | null)[] = [];
     for (const b of batch) {
-      const k = `${b.item.models}\0${b.item.idDigest}`;
+      const k = `${b.item.models}\0${b.item.idDigest}\0${b.item.withUser ? 1 : 0}`;
       keys.push(k);
       if (!index.has(k)) {
-        values.push(b.item.models, b.item.idDigest);
-        index.set(k, values.length / 2); // slot numbers are 1-based
+        values.push(b.item.models, b.item.idDigest, b.item.withUser);
+        index.set(k, values.length / 3); // slot numbers are 1-based
       }
     }
-    const slots = SLOT_SIZES.find((n) => n >= values.length / 2)!;
-    while (values.length < 2 * slots) values.push(null);
+    const slots = SLOT_SIZES.find((n) => n >= values.length / 3)!;
+    while (values.length < 3 * slots) values.push(null);
     stats.statements += 1;
     let rows: ResultRow[];
     if (engine === 'pglite') {
@@ -176,11 +179,11 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
     stats,
     async find(model, idDigest) {
       stats.lookups += 1;
-      return (await enqueue({ models: model, idDigest }))?.get(model);
+      return (await enqueue({ models: model, idDigest, withUser: true }))?.get(model);
     },
-    async findIn(models, idDigest) {
+    async findIn(models, idDigest, opts = {}) {
       stats.lookups += 1;
-      return (await enqueue({ models: models.join(','), idDigest })) ?? new Map();
+      return (await enqueue({ models: models.join(','), idDigest, withUser: opts.withUser ?? true })) ?? new Map();
     },
   };
 }

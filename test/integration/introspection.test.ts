@@ -82,7 +82,7 @@ describe('introspection (RFC 7662)', () => {
     const cc = (await token({ grant_type: 'client_credentials' })).body.access_token as string;
     await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period
     await introspect(access_token).expect(200);
-    const keysOf = (q: string) => (q.match(/\(\d+, \$\d+::text, \$\d+::text\)/g) ?? []).length;
+    const keysOf = (q: string) => (q.match(/\(\d+, \$\d+::text, \$\d+::text, \$\d+::boolean\)/g) ?? []).length;
     for (const [tok, hint, expected] of [
       [access_token, undefined, { active: true, token_type: 'bearer', sub: 'ops' }],
       [cc, 'access_token', { active: true, token_type: 'bearer' }],

@@ -187,6 +187,21 @@ describe('payload reader: one key for several models', () => {
     expect(plain?.payload).toEqual({ kind: 'Grant', n: 2 });
     expect(reader.stats.statements).toBe(1);
   });
+
+  it("brings a user account's row with its token unless asked not to (withUser: false)", async () => {
+    const writer = createPayloadWriter(db.knex);
+    const accountId = 'user:00000000-0000-4000-8000-000000000001'; // no such user: null with the user, absent without
+    await writer.upsert(row('with-user-1', { model: 'AccessToken', payload: { kind: 'AccessToken', accountId }, accountId }));
+    const reader = createPayloadReader(db.knex);
+    const [withUser, without] = await Promise.all([
+      reader.findIn(['AccessToken', 'RefreshToken'], 'with-user-1'),
+      reader.findIn(['AccessToken', 'RefreshToken'], 'with-user-1', { withUser: false }),
+    ]);
+    expect(withUser.get('AccessToken')!.user).toBeNull();
+    expect(without.get('AccessToken')!).not.toHaveProperty('user');
+    expect(without.get('AccessToken')!.payload).toEqual({ kind: 'AccessToken', accountId });
+    expect(reader.stats.statements).toBe(1);
+  });
 });
 
 describe('the grant read with its token (issue 6)', () => {
