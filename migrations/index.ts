@@ -17,6 +17,10 @@ import * as m011 from './011_audit_events.ts';
 import * as m012 from './012_console_sessions.ts';
 import * as m013 from './013_rate_limits.ts';
 import * as m014 from './014_canonical_login_names.ts';
+import * as m015 from './015_client_dpop_bound_access_tokens.ts';
+import * as m019 from './019_audit_retention.ts';
+import * as m020 from './020_integration_products.ts';
+import * as m026 from './026_password_policy.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,4 +42,8 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['012_console_sessions', m012],
   ['013_rate_limits', m013],
   ['014_canonical_login_names', m014],
+  ['015_client_dpop_bound_access_tokens', m015],
+  ['019_audit_retention', m019],
+  ['020_integration_products', m020],
+  ['026_password_policy', m026],
 ];

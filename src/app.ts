@@ -36,12 +36,15 @@ import type { SecretVerifier } from './oauth/client-auth.ts';
 import { toClientMetadata } from './oauth/client-metadata.ts';
 import { OAUTH_PREFIX, createProvider } from './oauth/provider.ts';
 import { createTokenLookup } from './oauth/token-lookup.ts';
+import { createProofReplayCheck } from './oauth/dpop.ts';
+import { createAccessTokenVerifier } from './http/middleware/access-token.ts';
 import { createBearerTokensRepository } from './repositories/bearer-tokens.repository.ts';
 import { ID_TOKEN_TTL_SECONDS } from './oauth/provider.ts';
 import type { ProviderDeps } from './oauth/provider.ts';
 import { createProviderHolder } from './oauth/keys.ts';
 import type { ProviderBuildInput } from './oauth/keys.ts';
 import { createJwtAccessTokens } from './oauth/jwt-access-tokens.ts';
+import { createUserJwtSigner } from './oauth/user-jwt.ts';
 import { createSealer, loadOrCreateKeyFile } from './security/seal.ts';
 import { createSigningKeysService } from './services/signing-keys.service.ts';
 import type { SigningKeysService } from './services/signing-keys.service.ts';
@@ -56,21 +59,30 @@ import { createConsole } from './http/routes/console.routes.ts';
 import { envelopeErrors } from './http/middleware/error-handler.ts';
 import { jsonBody } from './http/middleware/json-body.ts';
 import { oauthInput } from './http/middleware/oauth-input.ts';
+import { basicClientIdAsUnknown } from './http/middleware/basic-client-id.ts';
 import { isStorableText } from './domain/text.ts';
 import { databaseUnavailable, noteProviderServerError } from './http/middleware/db-unavailable.ts';
 import { requestContext } from './http/middleware/request-context.ts';
 import { pinOrigin } from './http/middleware/pin-origin.ts';
 import { oauthCors } from './http/middleware/cors.ts';
-import { OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
+import { noSniff } from './http/middleware/security-headers.ts';
+import { JWT_USERINFO_PATH, OPENID_USERINFO_PATH, USERINFO_PATH, createUserinfoRouter } from './http/routes/userinfo.routes.ts';
+import { canonicalPaths } from './http/middleware/canonical-paths.ts';
+import { PROVIDER_ID_PARENTS, PROVIDER_PATHS } from './oauth/endpoint-paths.ts';
 import { createCorsPolicy } from './services/cors.service.ts';
 import { requireAdmin, requireOps } from './http/middleware/admin-auth.ts';
 import { createHealthRouter } from './http/routes/health.routes.ts';
+import { createPingRouter } from './http/routes/ping.routes.ts';
+import { CHANGE_PASSWORD_PATH, createChangePasswordRouter } from './http/routes/change-password.routes.ts';
+import { createPasswordChangeService } from './services/password-change.service.ts';
+import { createDocsRouter } from './http/routes/docs.routes.ts';
 import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
+import { createForcedPasswordChangeRouter } from './http/routes/forced-password-change.routes.ts';
 import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
@@ -238,6 +250,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   const providers = await createProviderHolder({ keys: signingKeys, build: buildProvider, logger, refreshIntervalMs: config.keyRefreshIntervalMs });
   const getProvider = () => providers.current;
   const lookupToken = createTokenLookup(getProvider, createBearerTokensRepository(knex));
+  // Bearer or DPoP (RFC 9449) on ccauth's own resource routes; proof jti single use in PostgreSQL
+  const verifyAccessToken = createAccessTokenVerifier({ lookupToken, replay: createProofReplayCheck(createOidcPayloadsRepository(knex)), publicUrl: config.publicUrl });
 
   // With TRUST_PROXY, believe only the address the nearest proxy appended (not a spoofable leftmost one).
   const app = new Koa({ proxy: config.trustProxy, maxIpsCount: 1 });
@@ -249,7 +263,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     // content type, size (ADMIN_BODY_LIMIT_BYTES), JSON, depth, prototype keys, unstorable text (http/middleware/json-body.ts)
     const parseJson = jsonBody({ limitBytes: config.inputLimits.adminBodyBytes });
     const handlers = routers.map((r) => r.routes());
-    app.use(async (ctx, next) => {
+    // `routers` on the middleware: the OpenAPI route-coverage test finds them (test/integration/openapi.test.ts)
+    app.use(Object.assign(async (ctx: Context, next: Next) => {
       if (ctx.path !== prefix && !ctx.path.startsWith(`${prefix}/`)) return next();
       await envelopeErrors(ctx, () =>
         guard(ctx, () =>
@@ -262,11 +277,14 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
           }),
         ),
       );
-    });
+    }, { routers }));
   };
 
+  app.use(noSniff); // X-Content-Type-Options on every response, JSON included
   app.use(httpMetricsMiddleware(metrics));
   app.use(requestContext(logger));
+  // one spelling per OAuth endpoint: any other spelling the provider or koa-router would accept is a 404 before every gate
+  app.use(canonicalPaths({ paths: [...PROVIDER_PATHS, USERINFO_PATH, OPENID_USERINFO_PATH, JWT_USERINFO_PATH], parents: PROVIDER_ID_PARENTS }));
   // PostgreSQL unreachable → 503 RFC 6749 JSON + Retry-After (admin APIs answer their own envelope)
   app.use(databaseUnavailable({ probe: async () => void (await knex.raw('select 1')) }));
   const pinOriginMiddleware = pinOrigin(config.publicUrl, config.trustProxy);
@@ -278,10 +296,11 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       [`${OAUTH_PREFIX}/revoke`, 'POST'],
       [USERINFO_PATH, 'GET, POST'],
       [OPENID_USERINFO_PATH, 'GET, POST'],
+      [JWT_USERINFO_PATH, 'GET'],
     ]),
   );
   // OAuth endpoints: control characters/NUL in parameters → 400, bodies over OAUTH_BODY_LIMIT_BYTES → 413 (RFC 6749 JSON)
-  const oauthInputMiddleware = oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes });
+  const oauthInputMiddleware = oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH, JWT_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes });
   // a (client, address) pair known to be blocked is answered 429 before the provider parses anything (issue 5)
   const clientAuthEndpoints = new Set([`${OAUTH_PREFIX}/token`, `${OAUTH_PREFIX}/introspect`, `${OAUTH_PREFIX}/revoke`]);
   const refuseBlockedMiddleware = refuseBlockedClients(guard, clientAuthEndpoints);
@@ -293,10 +312,12 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // full chain below would run for them (none of the routers in between — health, metrics, admin
   // APIs, userinfo, pages, console — answers these paths), skipping about ten layers of path
   // matching on the busiest endpoints. Same middlewares, same order.
-  const oauthLane = compose([pinOriginMiddleware, oauthCorsMiddleware, oauthInputMiddleware, refuseBlockedMiddleware, providers.middleware, notFound] as Middleware[]);
+  // a Basic client_id no client can have (U+0000, non-ASCII) is answered as an unknown client: uniform 401
+  const oauthLane = compose([pinOriginMiddleware, oauthCorsMiddleware, oauthInputMiddleware, basicClientIdAsUnknown, refuseBlockedMiddleware, providers.middleware, notFound] as Middleware[]);
   app.use((ctx, next) => (clientAuthEndpoints.has(ctx.path) ? oauthLane(ctx) : next()));
 
   app.use(createHealthRouter({ pingDatabase: async () => void (await knex.raw('select 1')) }).routes());
+  app.use(createDocsRouter({ publicUrl: config.publicUrl }).routes()); // GET /openapi.json, /docs (README "API")
   app.use(
     createMetricsRouter({
       metricsText: deps.metricsText ?? (() => metrics.registry.metrics()),
@@ -328,17 +349,24 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     ],
     requireOps(ops, opsBasic),
   );
-  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, lookupToken, opsBasic));
+  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, verifyAccessToken, opsBasic));
+  // a user's own password change (README "Password change and policy"): envelope answers, no admin guard
+  const passwordChanges = createPasswordChangeService({ knex });
+  adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ verifyAccessToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
 
   app.use(pinOriginMiddleware);
   app.use(oauthCorsMiddleware);
   app.use(oauthInputMiddleware);
-  app.use(createUserinfoRouter({ lookupToken, principals, cors }).routes());
+  const signUserJwt = createUserJwtSigner({ issuer: config.publicUrl, signingKey: () => providers.signingKey });
+  app.use(createUserinfoRouter({ verifyAccessToken, principals, cors, signUserJwt }).routes());
+  // the agent desktop's keep-alive (README "API")
+  app.use(createPingRouter({ getProvider, verifyAccessToken, principals }).routes());
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
-  app.use(createSignInRouter({ getProvider, principals, guard, csrf }).routes());
-  app.use(createSignOutRouter({ getProvider, lookupToken, signOut: createSignOutService({ knex }) }).routes());
+  app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges }).routes());
+  app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
+  app.use(createSignOutRouter({ getProvider, verifyAccessToken, signOut: createSignOutService({ knex }), csrf }).routes());
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });
   app.use(attemptScope('/console')); // console sign-in failures are limited per address too
@@ -365,6 +393,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     knex,
     logger,
     intervalMs: config.purgeIntervalMs,
+    auditRetentionDays: config.auditRetentionDays,
     onPurged: (rows) => metrics.purgedRows.inc(rows),
   });
 

@@ -9,7 +9,8 @@
  * `http://localhost:PORT`), DATABASE_URL (PostgreSQL; embedded PGlite under DATA_DIR when unset),
  * DATA_DIR (./data), OPS_USERNAME / OPS_PASSWORD (ops / ops) or OPS_PASSWORD_HASH (argon2id or
  * bcrypt PHC string), NODE_ENV (development | test | production), LOG_LEVEL (info), TRUST_PROXY,
- * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), REFRESH_REUSE_GRACE_SECONDS (10),
+ * COOKIE_KEYS (comma-separated), PURGE_INTERVAL_SECONDS (300), AUDIT_RETENTION_DAYS (365; 0 keeps
+ * audit events forever), REFRESH_REUSE_GRACE_SECONDS (10),
  * CORS_ORIGINS (comma-separated origins allowed on the OAuth endpoints for every client, on top of
  * each contact center's `cors-origins` setting), LOGIN_MAX_FAILURES (5), LOGIN_LOCKOUT_SECONDS (60),
  * LOGIN_LOCKOUT_MAX_SECONDS (900; at least LOGIN_LOCKOUT_SECONDS), RATE_LIMIT_WINDOW_SECONDS (900),
@@ -74,6 +75,7 @@ const envSchema = z
     TRUST_PROXY: boolish.default(false),
     COOKIE_KEYS: z.string().min(1).optional(),
     PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(365),
     KEY_ENCRYPTION_KEY: z.string().min(1).optional(),
     SIGNING_KEY_ALG: z.enum(['ES256', 'ES384', 'PS256', 'RS256']).default('ES256'),
     KEY_ROTATION_DELAY_SECONDS: z.coerce.number().int().min(0).max(30 * 86_400).default(3600),
@@ -147,6 +149,11 @@ export interface Config {
   readonly cookieKeys: readonly string[];
   readonly purgeIntervalMs: number;
   /**
+   * AUDIT_RETENTION_DAYS: audit events older than this many days are deleted by the purge job
+   * (README "Audit and secrets hygiene"); 0 keeps them forever. Default 365.
+   */
+  readonly auditRetentionDays: number;
+  /**
    * KEY_ENCRYPTION_KEY: AES-256 keys sealing the private signing keys (the first seals, every one
    * opens). Undefined outside production means "use the generated key file under DATA_DIR".
    */
@@ -211,11 +218,46 @@ export class ConfigError extends Error {
   }
 }
 
+/** Shortest ops password production accepts, in characters (Unicode code points). */
+export const MIN_PRODUCTION_OPS_PASSWORD_CHARS = 12;
+/** Shortest cookie key production accepts, in bytes of UTF-8 (the HMAC-SHA256 key size). */
+export const MIN_PRODUCTION_COOKIE_KEY_BYTES = 32;
+
+/**
+ * The one message about the ops password in production, or undefined: the Genesys default
+ * (`ops:ops` or the password `ops`), or a plaintext `OPS_PASSWORD` shorter than
+ * {@link MIN_PRODUCTION_OPS_PASSWORD_CHARS}. A configured `OPS_PASSWORD_HASH` cannot be measured
+ * and is accepted. Never echoes the value.
+ */
+function productionOpsPasswordIssue(password: string | undefined, usingDefaults: boolean): string | undefined {
+  if (usingDefaults) return 'OPS_PASSWORD: the default ops credentials (ops:ops) are refused in production; set OPS_PASSWORD or OPS_PASSWORD_HASH';
+  if (password === DEFAULT_OPS_PASSWORD) return 'OPS_PASSWORD: the default password "ops" is refused in production';
+  if (password !== undefined && [...password].length < MIN_PRODUCTION_OPS_PASSWORD_CHARS) {
+    return `OPS_PASSWORD: at least ${MIN_PRODUCTION_OPS_PASSWORD_CHARS} characters in production (or set OPS_PASSWORD_HASH to an argon2id or bcrypt hash); it has ${[...password].length}`;
+  }
+  return undefined;
+}
+
+/**
+ * The one message about COOKIE_KEYS in production, or undefined: absent, or a key shorter than
+ * {@link MIN_PRODUCTION_COOKIE_KEY_BYTES} bytes. COOKIE_KEYS keys the signed cookies, the sign-in,
+ * consent and sign-out CSRF HMACs and the sealed refresh-token successors. Names the key by
+ * position, never by value.
+ */
+function productionCookieKeysIssue(raw: string | undefined): string | undefined {
+  if (!raw) return 'COOKIE_KEYS: required in production (comma-separated random strings, the same on every process)';
+  const keys = raw.split(',').map((k) => k.trim()).filter(Boolean);
+  const short = keys.findIndex((k) => Buffer.byteLength(k, 'utf8') < MIN_PRODUCTION_COOKIE_KEY_BYTES);
+  if (short === -1) return undefined;
+  return `COOKIE_KEYS: every key must be at least ${MIN_PRODUCTION_COOKIE_KEY_BYTES} bytes in production (key ${short + 1} of ${keys.length} has ${Buffer.byteLength(keys[short]!, 'utf8')}); generate one with \`openssl rand -base64 32\``;
+}
+
 /**
  * Reads and validates the configuration.
  * @param env usually `process.env`; tests pass a plain object.
  * @throws ConfigError listing every invalid variable, or when `NODE_ENV=production` runs on the
- *   default ops credentials or without COOKIE_KEYS.
+ *   default ops credentials, an ops password under 12 characters, without COOKIE_KEYS or with a
+ *   cookie key under 32 bytes, or without KEY_ENCRYPTION_KEY (one message per variable).
  */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -230,14 +272,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const usingDefaults =
     e.OPS_USERNAME === DEFAULT_OPS_USERNAME && password === DEFAULT_OPS_PASSWORD;
   const issues: string[] = [];
-  if (e.NODE_ENV === 'production' && usingDefaults) {
-    issues.push('OPS_PASSWORD: the default ops credentials (ops:ops) are refused in production; set OPS_PASSWORD or OPS_PASSWORD_HASH');
-  }
-  if (e.NODE_ENV === 'production' && password === DEFAULT_OPS_PASSWORD) {
-    if (!usingDefaults) issues.push('OPS_PASSWORD: the default password "ops" is refused in production');
-  }
-  if (e.NODE_ENV === 'production' && !e.COOKIE_KEYS) {
-    issues.push('COOKIE_KEYS: required in production (comma-separated random strings, the same on every process)');
+  if (e.NODE_ENV === 'production') {
+    const opsIssue = productionOpsPasswordIssue(password, usingDefaults);
+    if (opsIssue) issues.push(opsIssue);
+    const cookieIssue = productionCookieKeysIssue(e.COOKIE_KEYS);
+    if (cookieIssue) issues.push(cookieIssue);
   }
   let keyEncryptionKeys: Buffer[] | undefined;
   if (e.KEY_ENCRYPTION_KEY) {
@@ -276,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     cookieKeys: Object.freeze(cookieKeys),
     purgeIntervalMs: e.PURGE_INTERVAL_SECONDS * 1000,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     keyEncryptionKeys: keyEncryptionKeys ? Object.freeze(keyEncryptionKeys) : undefined,
     signingKeyAlg: e.SIGNING_KEY_ALG,
     keyRotationDelaySeconds: e.KEY_ROTATION_DELAY_SECONDS,

@@ -15,6 +15,8 @@ export type AuditAction =
   | 'integration.deactivated'
   | 'integration.secret_rotated'
   | 'contact_center.cors_updated'
+  | 'user.updated'
+  | 'user.password_changed'
   | 'console.signed_in'
   | 'console.signed_out';
 

@@ -63,6 +63,8 @@ export interface Client {
   pkceRequired: boolean;
   /** `opaque` (default) or `jwt` (RFC 9068 access tokens). */
   accessTokenFormat: AccessTokenFormat;
+  /** Every token request must carry a DPoP proof (RFC 9449 §5.2 `dpop_bound_access_tokens`). */
+  dpopBoundAccessTokens: boolean;
   enabled: boolean;
   /** Epoch milliseconds. */
   createdAt: number;

@@ -24,6 +24,55 @@ export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 /** An integration id: a lowercase slug, 1-64 characters, letters, digits and `-`. */
 export const INTEGRATION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
+/**
+ * One step of the set-up of an integration in the other product: the label of a field on that
+ * product's own form, and what to enter there. `value` is text that may hold the placeholders of
+ * {@link SETUP_PLACEHOLDERS}, filled in by {@link resolveSetupSteps}.
+ */
+export interface SetupStep {
+  /** The field as the product's form names it, e.g. "Client Identifier". At most 200 characters. */
+  field: string;
+  /** What to enter, e.g. `{client_id}` or "OAuth2". At most 500 characters. */
+  value: string;
+}
+
+/** Most set-up steps one entry may have. */
+export const MAX_SETUP_STEPS = 20;
+
+/**
+ * The ccauth values a set-up step may name, as `{placeholder}`: the activation's `client_id` and
+ * `client_secret`, the `scopes` (space-delimited), the `token_endpoint`, `authorization_endpoint`
+ * and `userinfo_endpoint` (absolute URLs), and the issuer's `issuer_host` (host[:port]),
+ * `issuer_protocol` (`HTTPS` or `HTTP`) and the `token_path`.
+ */
+export const SETUP_PLACEHOLDERS = [
+  'client_id',
+  'client_secret',
+  'scopes',
+  'token_endpoint',
+  'authorization_endpoint',
+  'userinfo_endpoint',
+  'issuer_host',
+  'issuer_protocol',
+  'token_path',
+] as const;
+export type SetupPlaceholder = (typeof SETUP_PLACEHOLDERS)[number];
+
+/**
+ * Fills the placeholders of `steps` from `values`; a placeholder without a value becomes its
+ * `fallback` text (e.g. "the Client ID shown at activation") or stays as written.
+ */
+export function resolveSetupSteps(
+  steps: readonly SetupStep[],
+  values: Partial<Record<SetupPlaceholder, string>>,
+  fallback: Partial<Record<SetupPlaceholder, string>> = {},
+): SetupStep[] {
+  return steps.map((s) => ({
+    field: s.field,
+    value: s.value.replace(/\{([a-z_]+)\}/g, (whole, name: string) => values[name as SetupPlaceholder] ?? fallback[name as SetupPlaceholder] ?? whole),
+  }));
+}
+
 /** A catalogue entry (table `integrations`). */
 export interface Integration {
   /** Slug, {@link INTEGRATION_ID_PATTERN}. */
@@ -41,6 +90,8 @@ export interface Integration {
   refreshTokenTtlSeconds: number;
   /** PKCE (S256) required for the authorization code grant even though the client is confidential. */
   pkceRequired: boolean;
+  /** Which ccauth value goes into which field of the other product's form, in order. */
+  setupSteps: SetupStep[];
   /** Epoch milliseconds. */
   createdAt: number;
   /** Epoch milliseconds. */

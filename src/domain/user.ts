@@ -18,6 +18,10 @@ export interface User {
   authorities: string[];
   properties: Record<string, string>;
   enabled: boolean;
+  /** The user must choose a new password before any token is issued (README "Password change and policy"). */
+  mustChangePassword: boolean;
+  /** When the password was last set, epoch milliseconds. */
+  passwordChangedAt: number;
   /** Epoch milliseconds. */
   createdAt: number;
 }

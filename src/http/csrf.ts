@@ -1,5 +1,5 @@
 /**
- * CSRF tokens for the login and consent forms (OWASP CSRF Prevention Cheat Sheet, "HMAC-based
+ * CSRF tokens for the login, consent and sign-out forms (OWASP CSRF Prevention Cheat Sheet, "HMAC-based
  * token"). A token is HMAC-SHA256 over a purpose and the interaction uid, under a key derived
  * from the cookie keys; so it is bound to one interaction, and the interaction is bound to the
  * browser by oidc-provider's signed, HttpOnly interaction cookie. Stateless, so any ccauth process
@@ -8,8 +8,13 @@
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../security/tokens.ts';
 
-/** What a form's token is for; a consent token cannot pass as a login token. */
-export type CsrfPurpose = 'sign-in' | 'consent';
+/**
+ * What a form's token is for; a consent token cannot pass as a login token. `sign-out` tokens are
+ * bound to the browser session's id instead of an interaction uid; `change-password` tokens to
+ * the interaction uid and the user id (the session cookie is signed
+ * and HttpOnly, so a page elsewhere can neither read the id nor compute the token).
+ */
+export type CsrfPurpose = 'sign-in' | 'consent' | 'change-password' | 'sign-out';
 
 export interface CsrfTokens {
   /** The token for `purpose` on interaction `uid` (base64url, 43 characters). */

@@ -4,8 +4,11 @@
  */
 import type { Context } from 'koa';
 
-/** Writes a success envelope with optional `data` and `path`. HTTP 200, like Genesys. */
-export function ok(ctx: Context, extra: { data?: unknown; path?: string } = {}): void {
+/**
+ * Writes a success envelope with optional `data`, `path` and, on a paged list, `nextCursor` (the
+ * opaque position of the next page). HTTP 200, like Genesys.
+ */
+export function ok(ctx: Context, extra: { data?: unknown; path?: string; nextCursor?: string } = {}): void {
   ctx.status = 200;
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { status: { code: 0 }, ...extra };

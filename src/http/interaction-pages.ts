@@ -217,3 +217,14 @@ export async function approveGrant(provider: Provider, interaction: Interaction,
   for (const [indicator, s] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, s.join(' '));
   return grant.save();
 }
+
+/**
+ * Finishes a sign-in of `accountId` on `interaction`: consent is implied for internal clients
+ * (Genesys `internalClient`: a grant approving what was asked), then the login result is stored
+ * and the browser is sent (303) to oidc-provider's resume URL.
+ */
+export async function completeSignIn(provider: Provider, ctx: Context, interaction: Interaction, client: InteractionClient, accountId: string): Promise<void> {
+  const consent = client.internal ? { consent: { grantId: await approveGrant(provider, interaction, accountId, client.clientId) } } : {};
+  ctx.log.info({ event: 'login', account_id: accountId, client_id: client.clientId, consent_implied: client.internal }, 'signed in');
+  await finishInteraction(provider, ctx, { login: { accountId }, ...consent });
+}

@@ -79,6 +79,8 @@ export function toClientMetadata(c: Client, nowMs: number = Date.now()): ClientM
     ccauth_contact_center_ids: c.contactCenterIds,
     ccauth_pkce_required: c.pkceRequired,
     ccauth_access_token_format: c.accessTokenFormat,
+    // RFC 9449 §5.2: oidc-provider then refuses token requests without a proof
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
     ...(previousLive ? { ccauth_previous_secret_hash: c.previousSecretHash!, ccauth_previous_secret_expires_at: c.previousSecretExpiresAt! } : {}),
   };
 }

@@ -33,6 +33,8 @@ export interface ProviderBuildInput {
 export interface ProviderHolder {
   /** The live provider instance; read it at the moment of use, never keep it. */
   readonly current: Provider;
+  /** The private JWK of the `current` signing key (with `kid`) and its JWS algorithm; memory only. */
+  readonly signingKey: { jwk: JWK; alg: string };
   /** koa middleware (mount at the root) forwarding to the live provider. */
   readonly middleware: Koa.Middleware;
   /**
@@ -82,6 +84,7 @@ export async function createProviderHolder(deps: {
 }): Promise<ProviderHolder> {
   const { keys, logger } = deps;
   let provider!: Provider;
+  let signingKey!: { jwk: JWK; alg: string };
   let mounted!: Koa.Middleware;
   let loadedFingerprint = '';
   let inflight: Promise<boolean> | undefined;
@@ -92,6 +95,7 @@ export async function createProviderHolder(deps: {
     const input = toProviderJwks(loaded.keys);
     const next = deps.build(input);
     provider = next;
+    signingKey = { jwk: input.jwks.keys[0]!, alg: input.signingAlg };
     mounted = mount(next as unknown as Koa);
     loadedFingerprint = loaded.fingerprint;
     logger.info(
@@ -116,6 +120,9 @@ export async function createProviderHolder(deps: {
   const holder: ProviderHolder = {
     get current() {
       return provider;
+    },
+    get signingKey() {
+      return signingKey;
     },
     middleware: (ctx, next) => mounted(ctx, next),
     refresh() {

@@ -5,7 +5,8 @@
  * discovery at `/.well-known/openid-configuration`; the issuer is PUBLIC_URL. The provider is
  * mounted at the root of the parent koa app and falls through for every other path.
  *
- * Genesys compatibility (genesys-api.md §4.3): `token_type` is the lowercase `bearer`, `expires_in`
+ * Genesys compatibility (genesys-api.md §4.3): `token_type` is the lowercase `bearer` (`DPoP` for a
+ * DPoP-bound token, RFC 9449 §5; oauth/dpop.ts), `expires_in`
  * and refresh-token lifetimes come from the client (`accessTokenExpirationTimeout` /
  * `refreshTokenExpirationTimeout`, seconds), a `["*"]` client gets `"scope":"*"`, and a grant
  * type the client lacks answers `unauthorized_client` (RFC 6749 §5.2).
@@ -33,11 +34,14 @@ import type { CorsPolicy } from '../services/cors.service.ts';
 import type { CredentialGuard } from '../services/rate-limit.service.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { createPayloadUpdater } from '../repositories/payload-updater.ts';
+import { DPOP_SIGNING_ALGS, createProofReplayCheck, installReplayDetection } from './dpop.ts';
 
 /** Path prefix of every OAuth endpoint (genesys-api.md §2, A1-A2). */
 export const OAUTH_PREFIX = '/auth/v3/oauth';
 
 /** Lifetime of ID tokens, seconds (a retired signing key stays published at least this long). */
+/** Lifetime of a browser session since its last use (sign-in, authorize, or `GET /auth/v3/ping`), seconds. */
+export const SESSION_TTL_SECONDS = 86_400;
 export const ID_TOKEN_TTL_SECONDS = 3600;
 
 /** Authority that lets a client introspect any token (RFC 7662 §4: the caller must be authorized). */
@@ -139,13 +143,10 @@ export function createProvider(deps: ProviderDeps): Provider {
       },
       revocation: {
         enabled: true,
-        // RFC 7009 §2.1: a client may revoke only tokens issued to it; a public client asking for
-        // another's token is silently ignored (200), a confidential one gets invalid_request.
-        allowedPolicy: async (_ctx, client, token) => {
-          if (token.clientId === client.clientId) return true;
-          if (client.clientAuthMethod === 'none') return false;
-          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
-        },
+        // A client may revoke only tokens issued to it (RFC 7009 §2.1). Another client's token is
+        // answered exactly as an unknown one — 200, nothing revoked (RFC 7009 §2.2) — so the
+        // endpoint never tells a client whether someone else's token is live.
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: false },
       pushedAuthorizationRequests: { enabled: false },
@@ -156,6 +157,9 @@ export function createProvider(deps: ProviderDeps): Provider {
           ? { logoutSource: deps.logoutPages.logoutSource, postLogoutSuccessSource: deps.logoutPages.postLogoutSuccessSource }
           : {}),
       },
+      // RFC 9449 sender-constrained tokens on every grant; no server nonces, proof jti single use in
+      // PostgreSQL (oauth/dpop.ts; README "Security model" → "DPoP")
+      dPoP: { enabled: true, requireNonce: () => false, allowReplay: false },
       // enabled only with JWT access tokens; opaque clients never get a resource (jwt-access-tokens.ts)
       resourceIndicators: deps.jwtAccessTokens?.resourceIndicators ?? { enabled: false },
     },
@@ -185,7 +189,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       AuthorizationCode: 60,
       IdToken: ID_TOKEN_TTL_SECONDS,
       Interaction: deps.interactionTtlSeconds ?? 600,
-      Session: 86_400,
+      Session: SESSION_TTL_SECONDS,
       // A grant must outlive the tokens linked to it; outside a request (tests, jobs) keep 30 days.
       Grant: (ctx) => {
         const c = ctx?.oidc?.client ? extras(ctx.oidc.client) : undefined;
@@ -200,6 +204,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     },
     enabledJWA: {
       clientAuthSigningAlgValues: [],
+      dPoPSigningAlgValues: [...DPOP_SIGNING_ALGS],
       // every published key's algorithm, or oidc-provider refuses the key
       idTokenSigningAlgValues: [...new Set([deps.signingAlg ?? 'ES256', ...deps.jwks.keys.map((k) => k.alg).filter((a): a is string => !!a)])] as 'ES256'[],
     },
@@ -213,6 +218,7 @@ export function createProvider(deps: ProviderDeps): Provider {
   provider.proxy = true; // proto/host are pinned by the parent app (see http/middleware/pin-origin.ts)
   installClientSecretVerifier(provider.Client, deps.secretVerifier, deps.guard);
   installRedirectUriRules(provider.Client);
+  installReplayDetection(provider, createProofReplayCheck(createOidcPayloadsRepository(deps.knex)));
 
   const codeParameters = authorizationCodeParameters(configuration.features?.resourceIndicators?.enabled === true);
   provider.registerGrantType('authorization_code', createAuthorizationCodeHandler(provider), codeParameters.parameters, codeParameters.dupes);
@@ -236,11 +242,20 @@ export function createProvider(deps: ProviderDeps): Provider {
 /**
  * After-middleware on the token and introspection endpoints: Genesys clients compare `token_type`
  * to the exact string `"bearer"` (genesys-api.md §4.3), and a grant type the client lacks is
- * `unauthorized_client`.
+ * `unauthorized_client`. On the revocation endpoint a 200 answers `{}` as `application/json`
+ * (RFC 7009 §2.2), the content type client libraries require.
  */
 async function genesysTokenResponse(ctx: KoaContextWithOIDC, next: () => Promise<void>): Promise<void> {
   await next();
   const route = ctx.oidc?.route;
+  if (route === 'revocation' && ctx.status === 200 && (ctx.body === '' || ctx.body == null)) {
+    // RFC 7009 §2.2 leaves the body of a 200 to the server and the client ignores it; oidc-provider
+    // sends an empty text/plain one, which oidc-client-ts (revokeTokensOnSignout) and simple-oauth2
+    // (revokeAll) refuse: they accept only application/json. `{}` is JSON to every parser.
+    ctx.body = {};
+    ctx.set('Cache-Control', 'no-store');
+    return;
+  }
   if ((route !== 'token' && route !== 'introspection') || !ctx.body || typeof ctx.body !== 'object') return;
   const body = ctx.body as Record<string, unknown>;
   if (body.token_type === 'Bearer') body.token_type = 'bearer';

@@ -23,6 +23,8 @@ export interface ResolvedToken {
   client: CcauthClientExtras;
   /** Expiry, epoch seconds. */
   exp: number;
+  /** RFC 7638 thumbprint of the DPoP key the token is bound to (`cnf.jkt`, RFC 9449 §6); absent when unbound. */
+  jkt: string | undefined;
   /** The user behind `accountId`, read with the token (null: no such user, or not a user account). */
   user: UserWithContext | null;
 }
@@ -66,6 +68,7 @@ async function lookupInOneStatement(current: () => Provider, bearerTokens: Beare
     grantId: str(p.grantId),
     client: client as unknown as CcauthClientExtras,
     exp: p.exp,
+    jkt: str(p.jkt),
     user: isAccess ? row.user : null,
   };
 }

@@ -31,7 +31,7 @@ const FIND_SQL = `SELECT t.model, t.payload,
       AND g.id_digest = ${sqlTokenDigest('t.grant_id')}
       AND (g.expires_at IS NULL OR g.expires_at > now())
   )) AS grant_live,
-  u.id, u.ccid, u.username, u.dbid, u.first_name, u.last_name, u.email, u.authorities, u.properties, u.enabled, u.created_at,
+  u.id, u.ccid, u.username, u.dbid, u.first_name, u.last_name, u.email, u.authorities, u.properties, u.enabled, u.must_change_password, u.password_changed_at, u.created_at,
   c.environment_id
 FROM oidc_payloads t
 LEFT JOIN users u ON u.id = ${sqlUserId('t.account_id')}

@@ -21,6 +21,7 @@ interface ClientRow {
   refresh_token_ttl_seconds: number;
   pkce_required: boolean;
   access_token_format: AccessTokenFormat;
+  dpop_bound_access_tokens: boolean;
   enabled: boolean;
   created_at: Date;
   contact_center_ids: string[] | null;
@@ -50,6 +51,7 @@ function toClient(r: ClientRow): Client {
     contactCenterIds: r.contact_center_ids ?? [],
     pkceRequired: r.pkce_required,
     accessTokenFormat: r.access_token_format,
+    dpopBoundAccessTokens: r.dpop_bound_access_tokens,
     enabled: r.enabled,
     createdAt: new Date(r.created_at).getTime(),
   };
@@ -73,6 +75,7 @@ function toRow(c: NewClient) {
     refresh_token_ttl_seconds: c.refreshTokenTtlSeconds,
     pkce_required: c.pkceRequired,
     access_token_format: c.accessTokenFormat,
+    dpop_bound_access_tokens: c.dpopBoundAccessTokens,
     enabled: c.enabled,
   };
 }

@@ -3,7 +3,7 @@
  * Pass a transaction as `db` to take part in it.
  */
 import type { Knex } from 'knex';
-import type { ClientAuthMethod, Integration, IntegrationGrantType } from '../domain/integration.ts';
+import type { ClientAuthMethod, Integration, IntegrationGrantType, SetupStep } from '../domain/integration.ts';
 
 interface IntegrationRow {
   id: string;
@@ -15,6 +15,7 @@ interface IntegrationRow {
   access_token_ttl_seconds: number;
   refresh_token_ttl_seconds: number;
   pkce_required: boolean;
+  setup_steps: SetupStep[] | string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -33,6 +34,7 @@ function toIntegration(r: IntegrationRow): Integration {
     accessTokenTtlSeconds: r.access_token_ttl_seconds,
     refreshTokenTtlSeconds: r.refresh_token_ttl_seconds,
     pkceRequired: r.pkce_required,
+    setupSteps: typeof r.setup_steps === 'string' ? (JSON.parse(r.setup_steps) as SetupStep[]) : (r.setup_steps ?? []),
     createdAt: new Date(r.created_at).getTime(),
     updatedAt: new Date(r.updated_at).getTime(),
   };
@@ -48,6 +50,7 @@ function toRow(i: IntegrationRecord) {
     access_token_ttl_seconds: i.accessTokenTtlSeconds,
     refresh_token_ttl_seconds: i.refreshTokenTtlSeconds,
     pkce_required: i.pkceRequired,
+    setup_steps: JSON.stringify(i.setupSteps.map((x) => ({ field: x.field, value: x.value }))),
   };
 }
 

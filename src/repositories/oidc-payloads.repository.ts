@@ -3,6 +3,7 @@
  * Rows are keyed by `(model, id_digest)`; ids never reach this table in clear.
  */
 import type { Knex } from 'knex';
+import { digestToken } from '../security/tokens.ts';
 import { queryPrepared } from './payload-writer.ts';
 
 export interface PayloadRow {
@@ -64,6 +65,21 @@ export function createOidcPayloadsRepository(db: Knex) {
 
     // consume and the refresh successor write: payload-updater.ts (batched across requests)
 
+    /**
+     * Records a one-time value (DPoP proof `jti`: oauth/dpop.ts) in one atomic statement: inserts
+     * the row, or takes over a row with that digest whose `expires_at` has passed (not purged yet).
+     * @returns true when recorded now, false when a live row already held it (a replay).
+     */
+    async insertOnce(model: string, idDigest: string, payload: Record<string, unknown>, clientId: string, expiresAt: Date): Promise<boolean> {
+      const rows = await db('oidc_payloads')
+        .insert({ model, id_digest: idDigest, payload: JSON.stringify(payload), client_id: clientId, expires_at: expiresAt })
+        .onConflict(['model', 'id_digest'])
+        .merge(['payload', 'client_id', 'expires_at'])
+        .where('oidc_payloads.expires_at', '<=', db.fn.now())
+        .returning(['id_digest']);
+      return rows.length === 1;
+    },
+
     async destroy(model: string, idDigest: string): Promise<void> {
       await db('oidc_payloads').where({ model, id_digest: idDigest }).delete();
     },
@@ -86,6 +102,20 @@ export function createOidcPayloadsRepository(db: Knex) {
     /** Deletes every row held by an account (all of its grants and tokens). */
     async revokeByAccountId(accountId: string): Promise<number> {
       return (await db('oidc_payloads').where({ account_id: accountId }).delete(['id_digest'])).length;
+    },
+
+    /**
+     * Deletes every row held by an account except the grant `keepGrantId` (its Grant row, stored
+     * under the digest of its id, and the tokens linked to it): the account's other grants, tokens
+     * and sessions.
+     */
+    async revokeByAccountIdExceptGrant(accountId: string, keepGrantId: string): Promise<number> {
+      const deleted = await db('oidc_payloads')
+        .where({ account_id: accountId })
+        .andWhere((w) => w.whereNull('grant_id').orWhereNot('grant_id', keepGrantId))
+        .andWhereNot((w) => w.where('model', 'Grant').andWhere('id_digest', digestToken(keepGrantId)))
+        .delete(['id_digest']);
+      return deleted.length;
     },
 
     /** The rotation state of a row: when it was consumed and its sealed successor while the grace window lasts. */
@@ -121,3 +151,6 @@ export function createOidcPayloadsRepository(db: Knex) {
 }
 
 export type OidcPayloadsRepository = ReturnType<typeof createOidcPayloadsRepository>;
+
+/** The single-use record of {@link createOidcPayloadsRepository}'s `insertOnce`. */
+export type ReplayStore = Pick<OidcPayloadsRepository, 'insertOnce'>;

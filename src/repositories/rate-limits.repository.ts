@@ -45,15 +45,25 @@ export interface LimiterSpec {
 
 /**
  * One limiter (rate-limiter-flexible semantics): `consume` resolves with the state after counting
- * one failure, or rejects with a `RateLimiterRes` when over the limit (an `Error` when storage
- * failed and no fallback answered). `lane` is the fair-queue lane of the statement.
+ * one point, or rejects with a `RateLimiterRes` when over the limit (the point is still counted; the
+ * attempt that crosses the limit starts the block), or with an `Error` when storage failed and no
+ * fallback answered. `lane` is the fair-queue lane of the statement.
  */
 export interface Limiter {
+  /** The limit (`points` of the spec). */
+  readonly points: number;
   consume(key: string, lane: string): Promise<RateLimiterRes>;
+  /** Adds `points` and resolves with the new state, whatever the limit (never rejects for being over it, never blocks). */
+  penalty(key: string, points: number, lane: string): Promise<RateLimiterRes>;
   /** Gives `points` back. */
   reward(key: string, points: number, lane: string): Promise<RateLimiterRes>;
-  /** The current state, or null when the key has none. */
+  /**
+   * The current state, or null when the key has none. A key this process knows to be blocked is
+   * answered from memory (`consumedPoints` over the limit), without a statement.
+   */
   get(key: string, lane: string): Promise<RateLimiterRes | null>;
+  /** Milliseconds this process knows the key to stay blocked (0: it knows of no block). No I/O. */
+  blockedForMs(key: string): number;
   /** Sets the key to `points` for `seconds`. */
   set(key: string, points: number, seconds: number, lane: string): Promise<RateLimiterRes>;
   /** Forgets the key (count and block). */
@@ -88,8 +98,8 @@ const capSeconds = (seconds: number) => Math.min(seconds, MEMORY_MAX_SECONDS);
 
 /**
  * Wraps a rate-limiter-flexible limiter so its storage calls wait in `queue` (durations capped
- * for memory stores), and a key the store refused is refused again from memory until the block
- * the store reported ends.
+ * for memory stores), and a key the store reported over its limit (refused, blocked, or read over
+ * it) is answered from memory until that state ends.
  */
 function bounded(rl: RateLimiterAbstract, queue: Queue, inMemoryStore = false): Limiter {
   /**
@@ -101,11 +111,17 @@ function bounded(rl: RateLimiterAbstract, queue: Queue, inMemoryStore = false): 
   const remember = (key: string, res: RateLimiterRes) => {
     if (res.msBeforeNext > 0) blocked.set(key, Date.now() + res.msBeforeNext, { ttl: res.msBeforeNext });
   };
+  const blockedForMs = (key: string) => {
+    const until = blocked.get(key);
+    return until === undefined ? 0 : Math.max(0, until - Date.now());
+  };
   return {
+    points: rl.points,
+    blockedForMs,
     async consume(key, lane) {
-      const until = blocked.get(key);
+      const ms = blockedForMs(key);
       // consumedPoints beyond points + 1: over the limit, and not the attempt that crossed it
-      if (until !== undefined && until > Date.now()) throw new RateLimiterRes(0, until - Date.now(), rl.points + 2, false);
+      if (ms > 0) throw new RateLimiterRes(0, ms, rl.points + 2, false);
       try {
         return await queue(lane, () => rl.consume(key));
       } catch (err) {
@@ -113,8 +129,15 @@ function bounded(rl: RateLimiterAbstract, queue: Queue, inMemoryStore = false): 
         throw err;
       }
     },
+    penalty: (key, points, lane) => queue(lane, () => rl.penalty(key, points)),
     reward: (key, points, lane) => queue(lane, () => rl.reward(key, points)),
-    get: (key, lane) => queue(lane, () => rl.get(key)),
+    async get(key, lane) {
+      const ms = blockedForMs(key);
+      if (ms > 0) return new RateLimiterRes(0, ms, rl.points + 1, false);
+      const res = await queue(lane, () => rl.get(key));
+      if (res && res.consumedPoints > rl.points) remember(key, res);
+      return res;
+    },
     set: (key, points, seconds, lane) => queue(lane, () => rl.set(key, points, inMemoryStore ? capSeconds(seconds) : seconds)),
     delete(key, lane) {
       blocked.delete(key);

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { User, UserWithContext } from '../domain/user.ts';
+import { PASSWORD_SETTINGS } from '../domain/password-policy.ts';
 import { queryPrepared } from './payload-writer.ts';
 
 export interface UserRow {
@@ -17,11 +18,13 @@ export interface UserRow {
   authorities: string[];
   properties: Record<string, string>;
   enabled: boolean;
+  must_change_password: boolean;
+  password_changed_at: Date;
   created_at: Date;
   environment_id?: string;
 }
 
-const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.created_at'];
+const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.must_change_password', 'u.password_changed_at', 'u.created_at'];
 
 export function toUser(r: UserRow): User {
   return {
@@ -35,6 +38,8 @@ export function toUser(r: UserRow): User {
     authorities: r.authorities,
     properties: r.properties ?? {},
     enabled: r.enabled,
+    mustChangePassword: r.must_change_password,
+    passwordChangedAt: new Date(r.password_changed_at).getTime(),
     createdAt: new Date(r.created_at).getTime(),
   };
 }
@@ -52,9 +57,10 @@ export interface NewUser {
   authorities: string[];
   properties: Record<string, string>;
   enabled: boolean;
+  mustChangePassword?: boolean;
 }
 
-/** Updatable fields; absent keys are left unchanged. */
+/** Updatable fields; absent keys are left unchanged. A new `passwordHash` also sets `password_changed_at`. */
 export type UserChanges = Partial<Omit<NewUser, 'id' | 'ccid'>>;
 
 /** Repository over `users`; `db` is the knex instance or a transaction. */
@@ -75,6 +81,7 @@ export function createUsersRepository(db: Knex) {
           authorities: u.authorities,
           properties: JSON.stringify(u.properties),
           enabled: u.enabled,
+          must_change_password: u.mustChangePassword ?? false,
         })
         .returning(COLUMNS.map((c) => c.slice(2)));
       return toUser(row as UserRow);
@@ -108,16 +115,23 @@ export function createUsersRepository(db: Knex) {
      * The login lookup: the user whose contact center owns `domain` and whose canonical username is
      * `usernameCanonical`, with its password hash.
      */
-    async findForLogin(domain: string, usernameCanonical: string): Promise<(UserWithContext & { passwordHash: string }) | undefined> {
+    async findForLogin(domain: string, usernameCanonical: string): Promise<(UserWithContext & { passwordHash: string; passwordMaxAgeDays: string | null }) | undefined> {
       const row = await db('contact_center_domains as d')
         .join('users as u', 'u.ccid', 'd.ccid')
         .join('contact_centers as c', 'c.id', 'u.ccid')
-        .select([...COLUMNS, 'c.environment_id', 'u.password_hash'])
+        .leftJoin('contact_center_settings as s', (j) => j.on('s.ccid', 'u.ccid').andOnVal('s.name', PASSWORD_SETTINGS.maxAgeDays))
+        .select([...COLUMNS, 'c.environment_id', 'u.password_hash', 's.value as password_max_age_days'])
         .where({ 'd.domain': domain, 'u.username_canonical': usernameCanonical })
         .first();
       if (!row) return undefined;
-      const r = row as UserRow & { password_hash: string };
-      return { ...toUser(r), environmentId: r.environment_id!, passwordHash: r.password_hash };
+      const r = row as UserRow & { password_hash: string; password_max_age_days: string | null };
+      return { ...toUser(r), environmentId: r.environment_id!, passwordHash: r.password_hash, passwordMaxAgeDays: r.password_max_age_days };
+    },
+
+    /** The stored password hash of a user of `ccid` (argon2id PHC string), or undefined. */
+    async findPasswordHash(ccid: string, id: string): Promise<string | undefined> {
+      const row = await db('users').select('password_hash').where({ ccid, id }).first();
+      return row ? (row as { password_hash: string }).password_hash : undefined;
     },
 
     /** Applies changes; returns the updated user or undefined when it does not exist. */
@@ -125,7 +139,11 @@ export function createUsersRepository(db: Knex) {
       const patch: Record<string, unknown> = { updated_at: db.fn.now() };
       if (c.username !== undefined) patch.username = c.username;
       if (c.usernameCanonical !== undefined) patch.username_canonical = c.usernameCanonical;
-      if (c.passwordHash !== undefined) patch.password_hash = c.passwordHash;
+      if (c.passwordHash !== undefined) {
+        patch.password_hash = c.passwordHash;
+        patch.password_changed_at = db.fn.now();
+      }
+      if (c.mustChangePassword !== undefined) patch.must_change_password = c.mustChangePassword;
       if (c.firstName !== undefined) patch.first_name = c.firstName;
       if (c.lastName !== undefined) patch.last_name = c.lastName;
       if (c.email !== undefined) patch.email = c.email;

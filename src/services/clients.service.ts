@@ -45,6 +45,8 @@ export interface ClientInput {
   contactCenterIds: string[];
   pkceRequired: boolean;
   accessTokenFormat: AccessTokenFormat;
+  /** DPoP proofs mandatory on every token request (RFC 9449 §5.2); false when absent. */
+  dpopBoundAccessTokens?: boolean | undefined;
 }
 
 /** Fields `update` may change; absent keys keep their value (Genesys scripts send only redirectURIs). */
@@ -145,6 +147,7 @@ export async function prepareClient(input: ClientInput, policy: RedirectUriPolic
     contactCenterIds: [...new Set(input.contactCenterIds)],
     pkceRequired: input.pkceRequired,
     accessTokenFormat: input.accessTokenFormat,
+    dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
     enabled: true,
   };
   checkRules(draft, policy);
@@ -231,6 +234,7 @@ export function createClientsService(deps: { knex: Knex; redirectUriPolicy?: Red
             contactCenterIds: patch.contactCenterIds ? [...new Set(patch.contactCenterIds)] : current.contactCenterIds,
             pkceRequired: patch.pkceRequired ?? current.pkceRequired,
             accessTokenFormat: patch.accessTokenFormat ?? current.accessTokenFormat,
+            dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? current.dpopBoundAccessTokens,
           };
           checkRules(next, policy);
           await repo.update(next);

@@ -48,7 +48,8 @@ export interface ContactCentersService {
   delete(id: string): Promise<void>;
 }
 
-const unknownEnvironment = () =>
+/** The error of a contact-center write naming an environment that does not exist (code 10 on `data.environmentId`). */
+export const unknownEnvironment = (): AppError =>
   new AppError('validation', 'validation failed: data.environmentId: no such environment', [
     { field: 'data.environmentId', message: 'no such environment' },
   ]);

@@ -12,6 +12,8 @@ import type { EnvironmentsService } from './environments.service.ts';
 import { createSettingsService } from './settings.service.ts';
 import type { SettingsService } from './settings.service.ts';
 import { createUsersService } from './users.service.ts';
+import { createCorsOriginsService } from './cors-origins.service.ts';
+import type { CorsOriginsService } from './cors-origins.service.ts';
 import type { UsersService } from './users.service.ts';
 
 export interface EnvironmentServices {
@@ -20,6 +22,7 @@ export interface EnvironmentServices {
   dataCenters: DataCentersService;
   settings: SettingsService;
   users: UsersService;
+  corsOrigins: CorsOriginsService;
 }
 
 /** Builds every Environment API service over one knex instance. */
@@ -30,5 +33,6 @@ export function createEnvironmentServices(deps: { knex: Knex }): EnvironmentServ
     dataCenters: createDataCentersService(deps),
     settings: createSettingsService(deps),
     users: createUsersService(deps),
+    corsOrigins: createCorsOriginsService(deps),
   };
 }

@@ -132,6 +132,7 @@ export function createIntegrationsService(deps: { knex: Knex }): IntegrationsSer
             accessTokenTtlSeconds: patch.accessTokenTtlSeconds ?? current.accessTokenTtlSeconds,
             refreshTokenTtlSeconds: patch.refreshTokenTtlSeconds ?? current.refreshTokenTtlSeconds,
             pkceRequired: patch.pkceRequired ?? current.pkceRequired,
+            setupSteps: patch.setupSteps ?? current.setupSteps,
           };
           checkIntegrationRules(next);
           await repo.update(next);

@@ -13,6 +13,7 @@ import type { Knex } from 'knex';
 import { canonicalDomain } from '../domain/environment.ts';
 import { OPS_ACCOUNT_ID, USER_ACCOUNT_PREFIX, canonicalUsername } from '../domain/user.ts';
 import type { UserWithContext } from '../domain/user.ts';
+import { PASSWORD_SETTINGS, passwordExpired, passwordPolicyFrom } from '../domain/password-policy.ts';
 import { createUsersRepository } from '../repositories/users.repository.ts';
 import { verifyAgainstDummy, verifySecret } from '../security/passwords.ts';
 import { isStorableText } from '../domain/text.ts';
@@ -21,7 +22,16 @@ import type { OpsCredentials } from './ops-credentials.service.ts';
 /** An authenticated resource owner. */
 export type Principal =
   | { kind: 'ops'; accountId: typeof OPS_ACCOUNT_ID; username: string }
-  | { kind: 'user'; accountId: string; user: UserWithContext };
+  | {
+      kind: 'user';
+      accountId: string;
+      user: UserWithContext;
+      /**
+       * Set by `authenticate` only: the password is right but must be changed before a token is
+       * issued (`mustChangePassword`, or older than the `password-max-age-days` setting).
+       */
+      passwordChangeRequired?: boolean;
+    };
 
 /** Splits `domain\user`; returns undefined when there is no domain prefix. */
 export function splitLogin(login: string, tenant?: string): { domain: string; username: string } | undefined {
@@ -72,8 +82,10 @@ export function createPrincipalsService(deps: { knex: Knex; ops: OpsCredentials;
       }
       const ok = await slot(() => verifySecret(found.passwordHash, password));
       if (!ok || !found.enabled) return undefined;
-      const { passwordHash: _h, ...user } = found;
-      return { kind: 'user', accountId: `${USER_ACCOUNT_PREFIX}${user.id}`, user };
+      const { passwordHash: _h, passwordMaxAgeDays, ...user } = found;
+      const maxAgeDays = passwordPolicyFrom(new Map(passwordMaxAgeDays !== null ? [[PASSWORD_SETTINGS.maxAgeDays, passwordMaxAgeDays]] : [])).maxAgeDays;
+      const passwordChangeRequired = user.mustChangePassword || passwordExpired(user.passwordChangedAt, maxAgeDays);
+      return { kind: 'user', accountId: `${USER_ACCOUNT_PREFIX}${user.id}`, user, passwordChangeRequired };
     },
 
     principalOf(accountId, user) {

@@ -1,13 +1,17 @@
 /**
- * Limits on failed authentication (issue 5 §1; README "Security model"; RFC 6749 §4.3.2, §10.10;
+ * Limits on failed authentication (README "Security model" → "Brute force and abuse"; RFC 6749 §4.3.2, §10.10;
  * RFC 6819 §4.3.2 and §4.4.3.6 "online guessing"; OWASP ASVS 5.0 V6.1.1, V6.3).
  *
  * Every credential check (client secret on the token, introspection and revocation endpoints;
  * password grant; login page; ops console; ops Basic on the admin APIs) runs as an *attempt*:
  * {@link CredentialGuard.begin} before the password hash is computed, then exactly one of
- * `succeeded()` / `failed()`. Only failures count: `begin` reserves a point in each limiter
- * (atomic, so N concurrent guesses cannot all slip under the limit) and `succeeded()` gives it
- * back. Refused attempts never reach the password hash.
+ * `succeeded()` / `failed()` / `cancel()`. Only failed verifications count or block: `begin` holds
+ * a place in each layer's *in-flight* counter (shared, like the failure counts) and goes ahead
+ * only while failures + attempts in flight fit under the limit, so N concurrent guesses cannot all
+ * slip under it; when the room is taken by attempts still being verified it waits for them instead
+ * of refusing, and a success frees its place without counting anything, so N concurrent right
+ * credentials all get through, with no block and no event (see {@link createCredentialGuard}).
+ * Refused attempts never reach the password hash.
  *
  * The layers, for a subject S (a client id, or a canonical login name: `domain\user`, `ops`) and
  * a source address A (`ctx.ip`):
@@ -88,14 +92,14 @@ export interface Refusal {
 /** An attempt that may go ahead; report its outcome exactly once. */
 export interface Attempt {
   ok: true;
-  /** The credential was right: gives the reserved points back, resets the pair, remembers the address. Never throws. */
+  /** The credential was right: counts nothing, frees its in-flight places, resets the pair, remembers the address. Never throws. */
   succeeded(): Promise<void>;
   /**
    * The credential was wrong (or the subject does not exist): keeps the points, records the
    * security event, and returns the seconds of a lock this failure started (0 when none).
    */
   failed(): Promise<{ lockedForSeconds: number }>;
-  /** The check could not run (e.g. the database failed): gives every reserved point back and records nothing. Never throws. */
+  /** The check could not run (e.g. the database failed): frees its in-flight places and records nothing. Never throws. */
   cancel(): Promise<void>;
 }
 
@@ -113,7 +117,12 @@ export interface CredentialGuard {
   readonly policy: RateLimitPolicy;
   /** True when the limits hold across processes (PostgreSQL); false: this process only (PGlite). */
   readonly shared: boolean;
-  /** Starts an attempt: reserves a failure in every layer, or refuses without reserving beyond the pair. */
+  /**
+   * Starts an attempt: refuses it (a layer's failures are at its limit), or holds its place in
+   * every layer's in-flight count and lets it go ahead, waiting first (up to
+   * {@link MAX_ADMISSION_WAIT_MS}) while attempts already in flight fill the room left under a limit.
+   * Throws when the limiter storage fails and no fallback answers.
+   */
   begin(subject: AuthSubject, address: string, opts: AttemptOptions): Promise<Attempt | Refusal>;
   /**
    * Seconds this process knows (subject, address) to be refused, without any I/O; 0 when it knows
@@ -143,11 +152,62 @@ function failureEvent(surface: AuthSurface): SecurityEventName {
 }
 
 /**
+ * Window of the in-flight counters, seconds. An attempt being verified holds one point in each of
+ * its layers' in-flight counters (shared by every process) until it settles; a process that dies
+ * mid-attempt leaves its points behind for at most this long.
+ */
+export const IN_FLIGHT_WINDOW_SECONDS = 300;
+/** Longest an attempt waits for the attempts in flight ahead of it on a full key, ms; then it is refused with `Retry-After: 1`. */
+export const MAX_ADMISSION_WAIT_MS = 30_000;
+/** "No limit" for the in-flight counters (they never refuse by themselves). */
+const IN_FLIGHT_POINTS = 1_000_000_000;
+/** An in-flight point whose window ends within this many ms is left to the window (giving it back could count below zero in the next one). */
+const WINDOW_END_MARGIN_MS = 2_000;
+
+type CountedLimiter = Exclude<LimiterName, 'user_addr'>;
+
+/** One counted layer: confirmed failures (window, block) and the attempts in flight. */
+interface Layer {
+  name: CountedLimiter;
+  limit: number;
+  /** Failed verifications (and, for a pair, refusals by the other layers); blocks over the limit. */
+  failures: Limiter;
+  /** Attempts being verified now, in every process. */
+  inFlight: Limiter;
+}
+
+/** What one layer says about an attempt. */
+type Admission =
+  | { kind: 'admitted'; layer: Layer; key: string; windowEndsAt: number }
+  | { kind: 'skipped'; layer: Layer; key: string }
+  | { kind: 'refused'; layer: Layer; key: string; res: RateLimiterRes; fromMemory: boolean }
+  | { kind: 'full'; layer: Layer; key: string };
+
+/** Attempts of this process holding, or waiting for, one layer key. */
+interface LocalKey {
+  holders: number;
+  waiters: (() => void)[];
+}
+
+/**
  * Builds the guard.
+ *
+ * Admission (why concurrent right credentials never count, and a burst of wrong ones is still held
+ * to the limit): an attempt adds itself to each layer's in-flight counter, *then* reads that layer's
+ * failure count F, and goes ahead only if F + (attempts in flight, itself included) ≤ the limit.
+ * A failure adds to F before it leaves the in-flight counter, so no interleaving lets more attempts
+ * be verified than the limit has room for: a burst of N wrong guesses gets exactly `limit − F`
+ * verifications, in one process or across several. An attempt that finds F at the limit is refused;
+ * one that finds the room taken by attempts still in flight waits for them (woken when a local one
+ * settles; polling 20-320 ms when they run in another process) and tries again; a success frees its
+ * room without counting anything, so N concurrent right credentials all get through.
+ *
  * @param deps.store limiter storage (PostgreSQL or memory)
  * @param deps.attempts the pair lockout of login names (login_attempts)
  * @param deps.events security event recorder
  * @param deps.onRefused called once per refused attempt (metrics: `ccauth_rate_limit_rejections_total`)
+ * @param deps.maxWaitMs longest wait for room on a full key, ms (default {@link MAX_ADMISSION_WAIT_MS})
+ * @param deps.inFlightWindowSeconds window of the in-flight counters, seconds (default {@link IN_FLIGHT_WINDOW_SECONDS})
  */
 export function createCredentialGuard(deps: {
   store: RateLimiterStore;
@@ -156,15 +216,25 @@ export function createCredentialGuard(deps: {
   policy?: RateLimitPolicy;
   onRefused?: (limiter: LimiterName) => void;
   purgeIntervalMs?: number;
+  maxWaitMs?: number;
+  inFlightWindowSeconds?: number;
 }): CredentialGuard {
   const policy = deps.policy ?? DEFAULT_RATE_LIMIT_POLICY;
   const w = policy.windowSeconds;
   const b = policy.blockSeconds;
-  const limiters: Record<Exclude<LimiterName, 'user_addr'>, Limiter> = {
-    client_addr: deps.store.limiter({ name: 'client_addr', points: policy.clientAddressFailures, durationSeconds: w, blockSeconds: b }),
-    client: deps.store.limiter({ name: 'client', points: policy.clientFailures, durationSeconds: w, blockSeconds: b }),
-    user: deps.store.limiter({ name: 'user', points: policy.userFailures, durationSeconds: w, blockSeconds: b }),
-    addr: deps.store.limiter({ name: 'addr', points: policy.addressFailures, durationSeconds: w, blockSeconds: b }),
+  const maxWaitMs = deps.maxWaitMs ?? MAX_ADMISSION_WAIT_MS;
+  const inFlightWindow = deps.inFlightWindowSeconds ?? IN_FLIGHT_WINDOW_SECONDS;
+  const layerOf = (name: CountedLimiter, limit: number): Layer => ({
+    name,
+    limit,
+    failures: deps.store.limiter({ name, points: limit, durationSeconds: w, blockSeconds: b }),
+    inFlight: deps.store.limiter({ name: `${name}_in_flight`, points: IN_FLIGHT_POINTS, durationSeconds: inFlightWindow, blockSeconds: 0 }),
+  });
+  const layers: Record<CountedLimiter, Layer> = {
+    client_addr: layerOf('client_addr', policy.clientAddressFailures),
+    client: layerOf('client', policy.clientFailures),
+    user: layerOf('user', policy.userFailures),
+    addr: layerOf('addr', policy.addressFailures),
   };
   const known = policy.knownAddressSeconds > 0 ? deps.store.limiter({ name: 'known', points: 1_000_000, durationSeconds: policy.knownAddressSeconds, blockSeconds: 0 }) : undefined;
   /** Pairs this process saw refused or exhausted: pair digest → epoch ms until which it is refused. */
@@ -196,6 +266,90 @@ export function createCredentialGuard(deps: {
     };
   };
   const markPair = (pair: string, ms: number) => blockedPairs.set(pair, Date.now() + ms, { ttl: Math.max(1, ms) });
+
+  // --- waiting for room on a key, within this process
+  const local = new Map<string, LocalKey>();
+  const localId = (a: { layer: Layer; key: string }) => `${a.layer.name}:${a.key}`;
+  const entryOf = (id: string) => {
+    let e = local.get(id);
+    if (!e) local.set(id, (e = { holders: 0, waiters: [] }));
+    return e;
+  };
+  const forget = (id: string, e: LocalKey) => {
+    if (e.holders === 0 && e.waiters.length === 0 && local.get(id) === e) local.delete(id);
+  };
+  /** Wakes the first waiter on `id` (room for one more), or all of them (the key is now refused: they answer from memory). */
+  const wake = (id: string, all: boolean) => {
+    const e = local.get(id);
+    if (!e) return;
+    if (all) for (const waiter of e.waiters.splice(0)) waiter();
+    else e.waiters.shift()?.();
+    forget(id, e);
+  };
+  const letGo = (id: string, all: boolean) => {
+    const e = local.get(id);
+    if (e) e.holders = Math.max(0, e.holders - 1);
+    wake(id, all);
+  };
+  /** Resolves when an attempt of this process on `id` settles, or after a poll interval (the ones in flight may be in another process). */
+  const waitTurn = (id: string, remainingMs: number, round: number) =>
+    new Promise<void>((resolve) => {
+      const e = entryOf(id);
+      // woken by a local settle; the timer only catches room freed by other processes: it backs off
+      // (250 ms doubling to 5 s while attempts of this process hold the key, else 20 ms doubling to 320 ms)
+      const ms = Math.max(1, Math.min(remainingMs, e.holders > 0 ? Math.min(5000, 250 * 2 ** round) : Math.min(320, 20 * 2 ** round)));
+      const done = () => {
+        clearTimeout(timer);
+        const i = e.waiters.indexOf(done);
+        if (i >= 0) e.waiters.splice(i, 1);
+        forget(id, e);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      e.waiters.push(done);
+    });
+
+  /** Gives an in-flight point back, unless its window is (about to be) over and takes it anyway. Never throws. */
+  const giveBack = async (l: Layer, key: string, windowEndsAt: number, lane: string) => {
+    if (Date.now() >= windowEndsAt - WINDOW_END_MARGIN_MS) return;
+    await l.inFlight.reward(key, 1, lane).catch(() => undefined);
+  };
+
+  /** One layer's admission (see {@link createCredentialGuard}); `exempt` lifts a refusal or a full key (known address). */
+  async function admit(l: Layer, key: string, lane: string, exempt?: () => Promise<boolean>): Promise<Admission> {
+    const unlessExempt = async (a: Admission): Promise<Admission> => (exempt && (await exempt()) ? { kind: 'skipped', layer: l, key } : a);
+    const blockedMs = l.failures.blockedForMs(key);
+    if (blockedMs > 0) return unlessExempt({ kind: 'refused', layer: l, key, res: new RateLimiterRes(0, blockedMs, l.limit + 2, false), fromMemory: true });
+    const reserved = await l.inFlight.penalty(key, 1, lane);
+    const windowEndsAt = Date.now() + reserved.msBeforeNext;
+    let state: RateLimiterRes | null;
+    try {
+      state = await l.failures.get(key, lane);
+    } catch (err) {
+      await giveBack(l, key, windowEndsAt, lane);
+      throw err;
+    }
+    const failures = state?.consumedPoints ?? 0;
+    if (failures < l.limit && failures + reserved.consumedPoints <= l.limit) {
+      entryOf(localId({ layer: l, key })).holders += 1;
+      return { kind: 'admitted', layer: l, key, windowEndsAt };
+    }
+    await giveBack(l, key, windowEndsAt, lane);
+    if (failures >= l.limit) return unlessExempt({ kind: 'refused', layer: l, key, res: state!, fromMemory: false });
+    return unlessExempt({ kind: 'full', layer: l, key });
+  }
+
+  /**
+   * Counts a refused attempt in the layer's failures: the attempt that crosses the limit starts
+   * the layer's block (rate-limiter-flexible blocks on crossing). Returns the refusal's state.
+   */
+  async function countRefusal(r: { layer: Layer; key: string; res: RateLimiterRes }, lane: string): Promise<RateLimiterRes> {
+    try {
+      return await r.layer.failures.consume(r.key, lane);
+    } catch (err) {
+      return isRefusal(err) ? err : r.res;
+    }
+  }
 
   function refuse(limiter: LimiterName, retryAfterSeconds: number, started: boolean, ev: { address: string; opts: AttemptOptions; clientId?: string | undefined; subject?: string | undefined }): Refusal {
     deps.onRefused?.(limiter);
@@ -251,6 +405,7 @@ export function createCredentialGuard(deps: {
     async begin(subject, address, opts) {
       const who = identify(subject);
       const pairKey = who.pair(address);
+      const addressKey = digest(address);
       /** Fair-queue lane of this attempt's statements: its subject. */
       const lane = `${subject.kind}:${who.id}`;
       const isClient = subject.kind === 'client';
@@ -260,66 +415,129 @@ export function createCredentialGuard(deps: {
         clientId: isClient ? who.id : opts.clientId,
         subject: isClient ? undefined : subjectDigest(who.id),
       };
-
-      // 1. the pair
-      let pairRes: RateLimiterRes | undefined;
-      if (isClient) {
+      const pair = layers.client_addr;
+      const subjectLayer = isClient ? layers.client : layers.user;
+      /** A refusal by another layer still counts against a client's pair (a blocked guesser cannot keep probing for free). */
+      const countAgainstPair = async () => {
+        if (!isClient) return;
         try {
-          pairRes = await limiters.client_addr.consume(pairKey, lane);
+          await pair.failures.consume(pairKey, lane);
         } catch (err) {
-          if (!isRefusal(err)) throw err;
-          markPair(pairKey, err.msBeforeNext);
-          return refuse('client_addr', secondsOf(err.msBeforeNext), err.consumedPoints === policy.clientAddressFailures + 1, ev);
+          if (isRefusal(err)) markPair(pairKey, err.msBeforeNext);
         }
-      } else {
-        const lockedFor = await deps.attempts.lockedForSeconds(subject.login, subject.tenant, address);
-        if (lockedFor > 0) {
-          markPair(pairKey, lockedFor * 1000);
-          return refuse('user_addr', lockedFor, false, ev); // the lock's start was audited by failed()
+      };
+      const exempt = known ? async () => (await known.get(pairKey, lane).catch(() => null)) !== null : undefined;
+      const deadline = Date.now() + maxWaitMs;
+
+      let admitted: Extract<Admission, { kind: 'admitted' }>[] = [];
+      for (let round = 0; ; round++) {
+        // 1. the pair, and the address, when this process knows them refused: no statement
+        if (isClient) {
+          const ms = pair.failures.blockedForMs(pairKey);
+          if (ms > 0) {
+            markPair(pairKey, ms);
+            return refuse('client_addr', secondsOf(ms), false, ev);
+          }
+        } else {
+          const lockedFor = await deps.attempts.lockedForSeconds(subject.login, subject.tenant, address);
+          if (lockedFor > 0) {
+            markPair(pairKey, lockedFor * 1000);
+            return refuse('user_addr', lockedFor, false, ev); // the lock's start was audited by failed()
+          }
         }
+        const addressMs = layers.addr.failures.blockedForMs(addressKey);
+        if (addressMs > 0) {
+          await countAgainstPair();
+          return refuse('addr', secondsOf(addressMs), false, ev);
+        }
+
+        // 2. every layer at once (the subject layer does not apply to a known address of S)
+        const steps: { layer: Layer; key: string; exempt?: () => Promise<boolean> }[] = [
+          ...(isClient ? [{ layer: pair, key: pairKey }] : []),
+          { layer: layers.addr, key: addressKey },
+          { layer: subjectLayer, key: who.subject, ...(exempt ? { exempt } : {}) },
+        ];
+        const results = await Promise.allSettled(steps.map((s) => admit(s.layer, s.key, lane, s.exempt)));
+        admitted = [];
+        const refused: Extract<Admission, { kind: 'refused' }>[] = [];
+        const full: Extract<Admission, { kind: 'full' }>[] = [];
+        let failure: unknown;
+        for (const r of results) {
+          if (r.status === 'rejected') failure ??= r.reason;
+          else if (r.value.kind === 'admitted') admitted.push(r.value);
+          else if (r.value.kind === 'refused') refused.push(r.value);
+          else if (r.value.kind === 'full') full.push(r.value);
+        }
+        if (failure !== undefined || refused.length > 0 || full.length > 0) {
+          // the attempt does not go ahead now: give its room back
+          await Promise.allSettled(admitted.map((a) => giveBack(a.layer, a.key, a.windowEndsAt, lane)));
+          for (const a of admitted) letGo(localId(a), false);
+          admitted = [];
+        }
+        if (failure !== undefined) throw failure;
+
+        if (refused.length > 0) {
+          const pairRefusal = refused.find((r) => r.layer === pair);
+          if (pairRefusal) {
+            const res = pairRefusal.fromMemory ? pairRefusal.res : await countRefusal(pairRefusal, lane);
+            markPair(pairKey, res.msBeforeNext);
+            wake(localId(pairRefusal), true);
+            return refuse('client_addr', secondsOf(res.msBeforeNext), res.consumedPoints === pair.limit + 1, ev);
+          }
+          const outcomes = await Promise.all(
+            refused.map(async (r) => {
+              const res = r.fromMemory ? r.res : await countRefusal(r, lane);
+              wake(localId(r), true);
+              return { name: r.layer.name, seconds: secondsOf(res.msBeforeNext), started: res.consumedPoints === r.layer.limit + 1 };
+            }),
+          );
+          await countAgainstPair();
+          const worst = outcomes.reduce((a, r) => (r.seconds > a.seconds ? r : a));
+          return refuse(worst.name, worst.seconds, outcomes.some((r) => r.started), ev);
+        }
+
+        if (full.length > 0) {
+          const remainingMs = deadline - Date.now();
+          // attempts ahead of this one are still being verified after maxWaitMs: not a block, no event
+          if (remainingMs <= 0) return refuse(full[0]!.layer.name, 1, false, ev);
+          await waitTurn(localId(full[0]!), remainingMs, round);
+          continue;
+        }
+        break;
       }
 
-      // 2. the subject and the address (a refusal by the subject limit does not apply to a known address of S)
-      const subjectName = isClient ? 'client' : 'user';
-      const steps: { name: LimiterName; limiter: Limiter; key: string; points: number }[] = [
-        { name: 'addr', limiter: limiters.addr, key: digest(address), points: policy.addressFailures },
-        { name: subjectName, limiter: limiters[subjectName], key: who.subject, points: isClient ? policy.clientFailures : policy.userFailures },
-      ];
-      const results = await Promise.allSettled(steps.map((s) => s.limiter.consume(s.key, lane)));
-      const consumed: { limiter: Limiter; key: string }[] = [];
-      const refused: { name: LimiterName; seconds: number; started: boolean }[] = [];
-      let failure: unknown;
-      for (const [i, r] of results.entries()) {
-        const step = steps[i]!;
-        if (r.status === 'fulfilled') consumed.push({ limiter: step.limiter, key: step.key });
-        else if (!isRefusal(r.reason)) failure = r.reason;
-        else if (step.name === subjectName && known && (await known.get(pairKey, lane).catch(() => null)) !== null) continue;
-        else refused.push({ name: step.name, seconds: secondsOf(r.reason.msBeforeNext), started: r.reason.consumedPoints === step.points + 1 });
-      }
-      if (refused.length || failure) {
-        // the attempt does not happen: give back what it took beyond the pair (the pair keeps its point)
-        await Promise.allSettled(consumed.map((c) => c.limiter.reward(c.key, 1, lane)));
-        if (failure) throw failure;
-        const worst = refused.reduce((a, r) => (r.seconds > a.seconds ? r : a));
-        return refuse(worst.name, worst.seconds, refused.some((r) => r.started), ev);
-      }
-
+      const held = admitted;
+      /**
+       * Gives the in-flight points back and wakes this process's waiters on each key: one where
+       * room was freed (a success, a cancel) or the count just reached the limit (it goes on to
+       * be refused, and its refusal starts the block), all where a block started, none after a
+       * failure under the limit (it leaves the room as full as it was: F + 1, in flight − 1).
+       */
+      const release = async (wakeOf: (l: Layer) => 'one' | 'all' | 'none') => {
+        await Promise.allSettled(held.map((a) => giveBack(a.layer, a.key, a.windowEndsAt, lane)));
+        for (const a of held) {
+          const id = localId(a);
+          const e = local.get(id);
+          if (e) e.holders = Math.max(0, e.holders - 1);
+          const how = wakeOf(a.layer);
+          if (how !== 'none') wake(id, how === 'all');
+          else if (e) forget(id, e);
+        }
+      };
       let settled = false;
       return {
         ok: true,
         async cancel() {
           if (settled) return;
           settled = true;
-          const work: Promise<unknown>[] = consumed.map((c) => c.limiter.reward(c.key, 1, lane));
-          if (isClient) work.push(limiters.client_addr.reward(pairKey, 1, lane));
-          await Promise.allSettled(work);
+          await release(() => 'one');
         },
         async succeeded() {
           if (settled) return;
           settled = true;
           blockedPairs.delete(pairKey);
-          const work: Promise<unknown>[] = consumed.map((c) => c.limiter.reward(c.key, 1, lane));
-          work.push(isClient ? limiters.client_addr.delete(pairKey, lane) : deps.attempts.recordSuccess(subject.login, subject.tenant, address));
+          const work: Promise<unknown>[] = [release(() => 'one')];
+          work.push(isClient ? pair.failures.delete(pairKey, lane) : deps.attempts.recordSuccess(subject.login, subject.tenant, address));
           if (known) {
             knownMarked.set(pairKey, true);
             work.push(known.set(pairKey, 1, policy.knownAddressSeconds, lane));
@@ -332,15 +550,30 @@ export function createCredentialGuard(deps: {
           if (settled) return { lockedForSeconds: 0 };
           settled = true;
           let lockedForSeconds = 0;
-          if (isClient) {
-            // the last failure the pair allows starts its block (as the login-name lockout does)
-            if (pairRes && pairRes.remainingPoints === 0 && (blockedPairs.get(pairKey) ?? 0) <= Date.now()) {
-              const blockRes = await limiters.client_addr.block(pairKey, policy.blockSeconds, lane).catch(() => undefined);
-              lockedForSeconds = blockRes ? secondsOf(blockRes.msBeforeNext) : policy.blockSeconds;
+          const blockedNow = new Set<Layer>();
+          const atLimit = new Set<Layer>();
+          // count the failure first, then leave the in-flight counters: an admission in between sees it in one or the other
+          const counted = await Promise.allSettled(held.map((a) => a.layer.failures.penalty(a.key, 1, lane)));
+          for (const [i, r] of counted.entries()) {
+            if (r.status !== 'fulfilled') continue;
+            const a = held[i]!;
+            const n = r.value.consumedPoints;
+            if (n >= a.layer.limit) atLimit.add(a.layer);
+            if (a.layer === pair) {
+              // the last failure the pair allows starts its block (as the login-name lockout does)
+              if (n >= pair.limit && pair.failures.blockedForMs(pairKey) === 0) {
+                const blockRes = await pair.failures.block(pairKey, policy.blockSeconds, lane).catch(() => undefined);
+                lockedForSeconds = blockRes ? secondsOf(blockRes.msBeforeNext) : policy.blockSeconds;
+                blockedNow.add(pair);
+              }
+            } else if (n === a.layer.limit + 1) {
+              // attempts admitted before a refusal counted could carry the count past the limit: this failure crossed it
+              await a.layer.failures.block(a.key, policy.blockSeconds, lane).catch(() => undefined);
+              blockedNow.add(a.layer);
+              refuseStarted(a.layer.name, policy.blockSeconds);
             }
-          } else {
-            lockedForSeconds = await deps.attempts.recordFailure(subject.login, subject.tenant, address);
           }
+          if (!isClient) lockedForSeconds = await deps.attempts.recordFailure(subject.login, subject.tenant, address);
           deps.events.record(
             {
               name: failureEvent(opts.surface),
@@ -356,6 +589,7 @@ export function createCredentialGuard(deps: {
             markPair(pairKey, lockedForSeconds * 1000);
             refuseStarted(isClient ? 'client_addr' : 'user_addr', lockedForSeconds);
           }
+          await release((l) => (blockedNow.has(l) ? 'all' : atLimit.has(l) ? 'one' : 'none'));
           await maybePurge();
           return { lockedForSeconds };
         },

@@ -36,6 +36,7 @@ export type AuthSurface =
   | 'revocation'
   | 'password_grant'
   | 'sign_in'
+  | 'change_password'
   | 'console'
   | 'ops_api'
   | 'environment_api';

@@ -19,6 +19,8 @@ import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repo
 import { createUsersRepository } from '../repositories/users.repository.ts';
 import type { UserChanges, UsersRepository } from '../repositories/users.repository.ts';
 import { hashSecret } from '../security/passwords.ts';
+import { createPasswordHistoryRepository } from '../repositories/password-history.repository.ts';
+import { readPasswordPolicy } from './password-change.service.ts';
 
 /**
  * Input of `create`, already validated at the edge: `username` trimmed and free of `\` and control
@@ -33,6 +35,8 @@ export interface UserInput {
   authorities: string[];
   properties: Record<string, string>;
   enabled: boolean;
+  /** The user must choose a new password at the next sign-in (absent: false). */
+  mustChangePassword?: boolean | undefined;
 }
 
 /** Fields `update` may change; absent keys keep their value, `null` clears a name or the email. */
@@ -98,6 +102,7 @@ export function createUsersService(deps: { knex: Knex }): UsersService {
             authorities: dedupe(input.authorities),
             properties: input.properties,
             enabled: input.enabled,
+            mustChangePassword: input.mustChangePassword ?? false,
           });
         })
         .catch((err) => translate(err, ccid, input.username));
@@ -129,11 +134,17 @@ export function createUsersService(deps: { knex: Knex }): UsersService {
         authorities: patch.authorities !== undefined ? dedupe(patch.authorities) : undefined,
         properties: patch.properties,
         enabled: patch.enabled,
+        mustChangePassword: patch.mustChangePassword,
       };
       return knex
         .transaction(async (trx) => {
           const repo = createUsersRepository(trx);
           await requireContactCenter(repo, ccid);
+          if (passwordHash !== undefined) {
+            // the replaced password joins the history the password policy checks (README "Password change and policy")
+            const replaced = await repo.findPasswordHash(ccid, id);
+            if (replaced !== undefined) await createPasswordHistoryRepository(trx).push(id, replaced, (await readPasswordPolicy(trx, ccid)).history);
+          }
           const user = await repo.update(ccid, id, changes);
           if (!user) throw notFound(`user ${id}`);
           if (passwordHash !== undefined || !user.enabled) {

@@ -130,15 +130,15 @@ describe.skipIf(!HAVE_CHROMIUM)(`ops console in headless Chromium (skipped when 
     expect(await page.locator('tr[data-integration="contact-center-event-delivery"]').textContent()).toContain('Activated · north-cc');
     await screenshot(page, 'console-integrations.png', true);
 
-    await page.getByRole('searchbox', { name: 'Search integrations' }).fill('email');
+    await page.getByRole('searchbox', { name: 'Search integrations' }).fill('cora');
     await page.getByRole('button', { name: 'Search' }).click();
-    await page.waitForURL(`${base}/console/integrations?q=email`);
+    await page.waitForURL(`${base}/console/integrations?q=cora`);
     expect(await page.locator('tr[data-integration]').count()).toBe(1);
-    expect(await page.locator('tr[data-integration] strong').textContent()).toBe('Workflow email listener');
+    expect(await page.locator('tr[data-integration] strong').textContent()).toBe('Genpact Cora SeQuence — OAuth2 Client Credentials');
   });
 
   it('activates from Manage and shows the credentials once, with copy buttons', async () => {
-    await page.getByRole('link', { name: 'Manage Workflow email listener' }).click();
+    await page.getByRole('link', { name: 'Manage Genpact Cora SeQuence — OAuth2 Client Credentials' }).click();
     await page.waitForURL(`${base}/console/integrations/workflow-email-listener`);
     await page.getByLabel('Contact center').selectOption({ label: (await page.locator('#contactCenterId option', { hasText: 'south-cc' }).textContent())! });
     await page.getByRole('button', { name: 'Activate' }).click();
@@ -146,13 +146,22 @@ describe.skipIf(!HAVE_CHROMIUM)(`ops console in headless Chromium (skipped when 
 
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.isVisible()).toBe(true);
-    expect(await dialog.getByRole('heading').textContent()).toBe('Integration activated');
+    expect(await dialog.getByRole('heading', { level: 2 }).textContent()).toBe('Integration activated');
     expect(await dialog.textContent()).toContain('You will not see this secret again.');
     credentials.clientId = await page.getByLabel('Client ID', { exact: true }).inputValue();
     credentials.secret = await page.getByLabel('Client Secret', { exact: true }).inputValue();
     expect(credentials.clientId).toMatch(/^workflow-email-listener-[0-9a-f]{16}$/);
     expect(credentials.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await page.getByLabel('Token URL', { exact: true }).inputValue()).toBe(`${base}/auth/v3/oauth/token`);
+    // which value goes into which field of Cora SeQuence's own form (Genpact "Configure OAuth 2.0 Credentials")
+    expect(await dialog.getByRole('heading', { level: 3 }).textContent()).toBe('Enter these values in Genpact Cora SeQuence — OAuth2 Client Credentials');
+    expect(await dialog.locator('#credentials-setup-steps li').allTextContents()).toEqual([
+      `Client Identifier: ${credentials.clientId}`,
+      'Client Secret: the Client Secret above',
+      `Token Endpoint: ${base}/auth/v3/oauth/token`,
+      'Scopes: email.read email.listen',
+      'Authentication Method: Send credentials using the HTTP Basic authentication scheme',
+    ]);
     await screenshot(page, 'console-credentials.png', false);
 
     // the copy button (nonce'd script) puts the secret on the clipboard

@@ -85,6 +85,7 @@ describe.skipIf(!HAVE_CHROMIUM)(`sign-in in headless Chromium (skipped when ${CH
 
     const cc = await createContactCenter(db.knex, { domains: ['t100'] });
     await api('POST', `/environment/v3/contact-centers/${cc.ccid}/users`, { data: { username: 'agent', password: PASSWORD, firstName: 'Alex', lastName: 'Agent' } });
+    await api('POST', `/environment/v3/contact-centers/${cc.ccid}/users`, { data: { username: 'newhire', password: PASSWORD, firstName: 'Nia', lastName: 'Newhire', mustChangePassword: true } });
     for (const [id, internal] of [['chat_widget', false], ['workspace', true]] as const) {
       const res = await api('POST', '/auth/v3/ops/clients', {
         data: {
@@ -189,6 +190,32 @@ describe.skipIf(!HAVE_CHROMIUM)(`sign-in in headless Chromium (skipped when ${CH
     await page.waitForURL((u) => u.toString().startsWith(callbackUrl), { timeout: 10_000 });
     const landed = new URL(page.url());
     expect(landed.searchParams.get('state')).toBe('internal-state');
+    expect(violations).toEqual([]);
+    expect((await redeem('workspace', landed.searchParams.get('code')!, verifier)).status).toBe(200);
+    await context.close();
+  });
+
+  it('makes a user who must change their password choose a new one, then completes the sign-in', async () => {
+    const { page, context, verifier, violations } = await openAuthorize('workspace', 'forced-state');
+    await page.getByLabel('Username').fill('t100\\newhire');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Change your password' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('main').textContent()).toContain('You must choose a new password before you continue.');
+
+    // a guessable password is refused in place, with the reason
+    await page.getByLabel('New password', { exact: true }).fill('password1234');
+    await page.getByLabel('Confirm the new password').fill('password1234');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('alert').textContent()).toMatch(/The new password is too easy to guess/);
+
+    await page.getByLabel('New password', { exact: true }).fill('cobalt-Meadow-58-brook');
+    await page.getByLabel('Confirm the new password').fill('cobalt-Meadow-58-brook');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForURL((u) => u.toString().startsWith(callbackUrl), { timeout: 10_000 });
+    const landed = new URL(page.url());
+    expect(landed.searchParams.get('state')).toBe('forced-state');
     expect(violations).toEqual([]);
     expect((await redeem('workspace', landed.searchParams.get('code')!, verifier)).status).toBe(200);
     await context.close();

@@ -132,14 +132,19 @@ describe('integrations', () => {
     expectPageHeaders(res);
     expect(res.text).toContain('<nav class="nav" aria-label="Console sections">');
     expect(res.text).toContain('aria-current="page">Integrations</a>');
-    for (const name of ['Contact center event delivery', 'Journey data store', 'Chat with customer authentication', 'Workflow email listener']) expect(res.text).toContain(name);
+    for (const name of [
+      'Cisco Webex Connect — Event Authorization for UCCE digital channels',
+      'Avaya OneCloud CCaaS — Data store with OAuth 2.0',
+      'NICE CXone — OAuth in Digital Experience',
+      'Genpact Cora SeQuence — OAuth2 Client Credentials',
+    ]) expect(res.text).toContain(name);
     expect(res.text).toContain('<input type="search" id="q" name="q"');
     expect((res.text.match(/<tr data-integration=/g) ?? []).length).toBe(4);
     expect(res.text).toContain('Not activated');
 
-    const found = await page('/console/integrations?q=EMAIL');
+    const found = await page('/console/integrations?q=CORA');
     expect((found.text.match(/<tr data-integration=/g) ?? []).length).toBe(1);
-    expect(found.text).toContain('Workflow email listener');
+    expect(found.text).toContain('Genpact Cora SeQuence — OAuth2 Client Credentials');
     const none = await page('/console/integrations?q=%3Cscript%3E');
     expect(none.text).toContain('No integration matches “&lt;script&gt;”.');
     expect(none.text).not.toContain('<script>');
@@ -151,6 +156,10 @@ describe('integrations', () => {
     expect(manage.text).toContain('id="activate-form"');
     expect(manage.text).toContain(`<option value="${cc.ccid}">console1 (${cc.ccid})</option>`);
     expect(manage.text).toContain('Not activated yet.');
+    // the product's own form, field by field (Genpact Cora SeQuence, "Configure OAuth 2.0 Credentials")
+    expect(manage.text).toContain(
+      '<ol class="steps" id="setup-steps"><li><strong>Client Identifier</strong>: <code>the Client ID shown at activation</code></li><li><strong>Client Secret</strong>: <code>the Client Secret shown once at activation</code></li><li><strong>Token Endpoint</strong>: <code>http://ccauth.test/auth/v3/oauth/token</code></li><li><strong>Scopes</strong>: <code>email.read email.listen</code></li><li><strong>Authentication Method</strong>: <code>Send credentials using the HTTP Basic authentication scheme</code></li></ol>',
+    );
 
     const res = await post('/console/integrations/workflow-email-listener/activate', { csrf: csrfOf(manage.text), contactCenterId: cc.ccid });
     expect(res.status).toBe(303);
@@ -170,6 +179,9 @@ describe('integrations', () => {
     expect(clientId).toMatch(/^workflow-email-listener-[0-9a-f]{16}$/);
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(inputValue(shown.text, 'token-endpoint')).toBe('http://ccauth.test/auth/v3/oauth/token');
+    expect(shown.text).toContain('<h3 id="setup-title">Enter these values in Genpact Cora SeQuence — OAuth2 Client Credentials</h3>');
+    expect(shown.text).toContain(`<ol class="steps" id="credentials-setup-steps"><li><strong>Client Identifier</strong>: <code>${clientId}</code></li><li><strong>Client Secret</strong>: <code>the Client Secret above</code></li><li><strong>Token Endpoint</strong>: <code>http://ccauth.test/auth/v3/oauth/token</code></li>`);
+    expect(shown.text.split(secret)).toHaveLength(2); // the secret appears once, in its copy field
     expect(sealed).not.toContain(secret);
     expect(shown.text).toContain('<span class="badge ok">Activated</span>');
 
@@ -317,6 +329,40 @@ describe('clients', () => {
   });
 });
 
+describe('clients: DPoP-bound access tokens (README "Security model" → "DPoP")', () => {
+  it('creates a client that requires DPoP proofs and switches it off on the client page', async () => {
+    const form = await page('/console/clients/new');
+    expect(form.text).toContain('name="dpopBoundAccessTokens"');
+    const res = await post('/console/clients', {
+      csrf: csrfOf(form.text),
+      client_id: 'console_dpop',
+      clientType: 'CONFIDENTIAL',
+      authorizedGrantTypes: ['client_credentials'],
+      scope: '*',
+      dpopBoundAccessTokens: 'true',
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/console/clients/console_dpop');
+    const shown = await page(res.headers.location!);
+    const secret = inputValue(shown.text, 'client-secret')!;
+    const api = () => t.request.get('/auth/v3/ops/clients/console_dpop').set('Authorization', basic(OPS.username, OPS.password));
+    expect((await api()).body.data.dpopBoundAccessTokens).toBe(true);
+    const refused = await t.request.post(TOKEN).set('Authorization', basic('console_dpop', secret)).type('form').send({ grant_type: 'client_credentials' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_dpop_proof');
+
+    const edit = await page('/console/clients/console_dpop');
+    expect(edit.text).toMatch(/<input type="checkbox" name="dpopBoundAccessTokens" value="true" checked>/);
+    const saved = await post('/console/clients/console_dpop/dpop', { csrf: csrfOf(edit.text) }); // unchecked box: not sent
+    expect(saved.status).toBe(303);
+    expect((await page(saved.headers.location!)).text).toContain('DPoP setting saved.');
+    expect((await api()).body.data.dpopBoundAccessTokens).toBe(false);
+    const plain = await t.request.post(TOKEN).set('Authorization', basic('console_dpop', secret)).type('form').send({ grant_type: 'client_credentials' });
+    expect(plain.status).toBe(200);
+    expect(plain.body.token_type).toBe('bearer');
+  });
+});
+
 describe('contact centers', () => {
   it('lists contact centers, edits CORS origins in place and lists users', async () => {
     const list = await page('/console/contact-centers');
@@ -338,6 +384,31 @@ describe('contact centers', () => {
     expect(withUsers.text).toContain('a@example.com');
     const cleared = await post(`/console/contact-centers/${cc.ccid}/cors`, { csrf: token, origins: '' });
     expect((await page(cleared.headers.location!)).text).toContain('CORS origins cleared.');
+  });
+  it('requires a user to change the password at the next sign-in, and lifts it', async () => {
+    const created = await t.request
+      .post(`/environment/v3/contact-centers/${cc.ccid}/users`)
+      .set('Authorization', basic(OPS.username, OPS.password))
+      .send({ data: { username: 'agent.two', password: 'Agent-Pass-2' } });
+    const id = created.body.data.id as string;
+    const before = await page(`/console/contact-centers/${cc.ccid}`);
+    expect(before.text).toContain(`action="/console/contact-centers/${cc.ccid}/users/${id}/password-change"`);
+    const require = await post(`/console/contact-centers/${cc.ccid}/users/${id}/password-change`, { csrf: csrfOf(before.text), required: 'true' });
+    expect(require.status).toBe(303);
+    const after = await page(require.headers.location!);
+    expect(after.text).toContain('agent.two must choose a new password at the next sign-in.');
+    expect(after.text).toContain('<span class="badge warn">Must change password</span>');
+    expect((await t.db.knex('users').where({ id }).first()).must_change_password).toBe(true);
+    const audit = await t.db.knex('audit_events').where({ action: 'user.updated', target_id: id }).first();
+    expect(audit.actor).toBe('ops');
+    expect(audit.details).toMatchObject({ mustChangePassword: true });
+
+    const noCsrf = await post(`/console/contact-centers/${cc.ccid}/users/${id}/password-change`, { required: 'false' });
+    expect(noCsrf.status).toBe(403);
+    expect((await t.db.knex('users').where({ id }).first()).must_change_password).toBe(true);
+    const lift = await post(`/console/contact-centers/${cc.ccid}/users/${id}/password-change`, { csrf: csrfOf(after.text), required: 'false' });
+    expect((await page(lift.headers.location!)).text).toContain('agent.two no longer has to change the password.');
+    expect((await t.db.knex('users').where({ id }).first()).must_change_password).toBe(false);
   });
 });
 

@@ -1,7 +1,9 @@
 /**
- * Who may call `/environment/v3/*` (genesys-api.md §3, §6; seed 003): ops Basic, a Bearer token of
- * the ops principal (password grant), or a client-credentials token of an internal client holding
- * ROLE_INTERNAL_CLIENT. Other tokens → 403 code 3; none or a bad one → 401.
+ * Who may call `/environment/v3/*` (genesys-api.md §3, §6; Genesys "Provision Genesys
+ * Authentication"): ops Basic, a Bearer token of the ops principal issued to an internal client
+ * (password grant), or a client-credentials token of an internal client holding
+ * ROLE_INTERNAL_CLIENT. Other tokens → 403 code 3; none or a bad one → 401. Tokens of other clients
+ * and contact-center bindings: admin-authority.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';

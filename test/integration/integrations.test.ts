@@ -28,7 +28,13 @@ describe('the shipped catalogue', () => {
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.body.status).toEqual({ code: 0 });
-    expect(names(res.body)).toEqual(['Chat with customer authentication', 'Contact center event delivery', 'Journey data store', 'Workflow email listener']);
+    // named in the products' own words (Avaya, Cisco, Genpact, NICE documents)
+    expect(names(res.body)).toEqual([
+      'Avaya OneCloud CCaaS — Data store with OAuth 2.0',
+      'Cisco Webex Connect — Event Authorization for UCCE digital channels',
+      'Genpact Cora SeQuence — OAuth2 Client Credentials',
+      'NICE CXone — OAuth in Digital Experience',
+    ]);
     const byId = Object.fromEntries(res.body.data.map((i: { id: string }) => [i.id, i]));
     expect(byId['contact-center-event-delivery']).toMatchObject({
       authorizedGrantTypes: ['client_credentials'],
@@ -55,9 +61,9 @@ describe('the shipped catalogue', () => {
   });
 
   it('searches by name, case-insensitively, with LIKE characters taken literally', async () => {
-    expect(names((await get(`${BASE}?q=CHAT`)).body)).toEqual(['Chat with customer authentication']);
-    expect(names((await get(`${BASE}?q=${encodeURIComponent(' data ')}`)).body)).toEqual(['Journey data store']);
-    expect(names((await get(`${BASE}?q=t%20d`)).body)).toEqual(['Contact center event delivery']);
+    expect(names((await get(`${BASE}?q=CXONE`)).body)).toEqual(['NICE CXone — OAuth in Digital Experience']);
+    expect(names((await get(`${BASE}?q=${encodeURIComponent(' data ')}`)).body)).toEqual(['Avaya OneCloud CCaaS — Data store with OAuth 2.0']);
+    expect(names((await get(`${BASE}?q=e%20d`)).body)).toEqual(['Cisco Webex Connect — Event Authorization for UCCE digital channels']);
     expect((await get(`${BASE}?q=%25`)).body.data).toEqual([]);
     expect((await get(`${BASE}?q=_`)).body.data).toEqual([]);
     expect((await get(`${BASE}?q=`)).body.data).toHaveLength(4);

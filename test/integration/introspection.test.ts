@@ -150,10 +150,12 @@ describe('introspection (RFC 7662)', () => {
 });
 
 describe('revocation (RFC 7009)', () => {
-  it('answers 200 with an empty body for an unknown token', async () => {
+  it('answers 200 with an empty JSON object for an unknown token (RFC 7009 §2.2; JSON so client libraries accept it)', async () => {
     const res = await revoke('y'.repeat(43));
     expect(res.status).toBe(200);
-    expect(res.text).toBe('');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.text).toBe('{}');
   });
 
   it('revoking a refresh token revokes its grant: the access token dies too', async () => {
@@ -179,12 +181,18 @@ describe('revocation (RFC 7009)', () => {
     expect((await introspect(b.access_token)).body.active).toBe(true);
   });
 
-  it("refuses to revoke another client's token (the token stays active)", async () => {
-    const { access_token } = await opsTokens();
-    const res = await revoke(access_token, internal);
-    expect(res.status).toBe(400);
-    expect(res.body.error).toBe('invalid_request');
+  it("answers another client's live token exactly as an unknown one, and revokes nothing (RFC 7009 §2.2)", async () => {
+    const { access_token, refresh_token } = await opsTokens();
+    const unknown = await revoke('z'.repeat(43), internal);
+    for (const tok of [access_token, refresh_token]) {
+      const res = await revoke(tok, internal);
+      expect(res.status).toBe(200);
+      expect(res.text).toBe(unknown.text);
+      expect(res.headers['content-type']).toBe(unknown.headers['content-type']);
+      expect(res.headers['cache-control']).toBe(unknown.headers['cache-control']);
+    }
     expect((await introspect(access_token)).body.active).toBe(true);
+    expect((await introspect(refresh_token)).body.active).toBe(true);
   });
 });
 

@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContactCenter } from '../helpers/fixtures.ts';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
-import { authorizeUrl, followInside, newBrowser, pkce, postSignIn, startSignIn } from '../helpers/interaction-flow.ts';
+import { authorizeUrl, followInside, hiddenField, newBrowser, pkce, postSignIn, startSignIn } from '../helpers/interaction-flow.ts';
+import type { Browser } from '../helpers/interaction-flow.ts';
 
 const PASSWORD = 'Agent-Password-1';
+const SIGN_OUT_CONFIRM = '/auth/v3/sign-out/confirm';
 const REDIRECT = 'https://wwe.example.com/callback';
 const OK = { status: { code: 0 } };
 
@@ -56,6 +58,39 @@ const signOut = (token: string | undefined, query = '') => {
   const req = t.request.post(`/auth/v3/sign-out${query}`);
   return token ? req.set('Authorization', `bearer ${token}`) : req;
 };
+
+/** The fields of the sign-out confirmation form, as the "Yes, sign me out" button posts them. */
+function confirmFields(page: string): Record<string, string> {
+  return { csrf: hiddenField(page, 'csrf'), global: hiddenField(page, 'global'), redirectUri: hiddenField(page, 'redirectUri'), logout: 'yes' };
+}
+
+/** Asserts the headers every browser page carries, and an HTML body. */
+function expectHtmlPage(res: { headers: Record<string, string>; text: string }): void {
+  expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(res.headers['x-frame-options']).toBe('DENY');
+  expect(res.headers['x-content-type-options']).toBe('nosniff');
+  expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  expect(res.text).toMatch(/^<!doctype html>/i);
+}
+
+/** A browser signed in to the code flow as t100\agent, with the tokens the flow issued. */
+async function browserSession(): Promise<{ browser: Browser; access_token: string }> {
+  const browser = newBrowser(t);
+  const { verifier, challenge } = pkce();
+  const { page } = await startSignIn(browser, authorizeUrl({ clientId: client.clientId, redirectUri: REDIRECT, state: 's', challenge }));
+  const post = await postSignIn(browser, page, { username: 't100\\agent', password: PASSWORD });
+  const end = await followInside(browser, post.headers.location!);
+  const tokens = await t.request
+    .post('/auth/v3/oauth/token')
+    .set('Authorization', basic(client.clientId, client.secret))
+    .type('form')
+    .send({ grant_type: 'authorization_code', code: new URL(end.location!).searchParams.get('code'), redirect_uri: REDIRECT, code_verifier: verifier });
+  expect(tokens.status).toBe(200);
+  return { browser, access_token: tokens.body.access_token };
+}
+
+const sessionRows = async () => (await t.db.knex('oidc_payloads').where({ model: 'Session', account_id: accountId })).length;
 
 function expectEnvelope(res: { status: number; body: unknown; headers: Record<string, string> }, status = 200, body: unknown = OK): void {
   expect(res.status).toBe(status);
@@ -187,7 +222,9 @@ describe('GET /auth/v3/sign-out', () => {
     expect(tokens.status).toBe(200);
     expect(await t.db.knex('oidc_payloads').where({ model: 'Session', account_id: accountId }).first()).toBeTruthy();
 
-    const res = await browser.get(`/auth/v3/sign-out?redirectUri=${encodeURIComponent('https://wwe.example.com/bye')}`);
+    const confirm = await browser.get(`/auth/v3/sign-out?redirectUri=${encodeURIComponent('https://wwe.example.com/bye')}`);
+    expect(confirm.status).toBe(200);
+    const res = await browser.post(SIGN_OUT_CONFIRM).type('form').send(confirmFields(confirm.text));
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('https://wwe.example.com/bye');
     const cleared = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('_session='))!;
@@ -199,5 +236,96 @@ describe('GET /auth/v3/sign-out', () => {
     const next = await browser.get(authorizeUrl({ clientId: client.clientId, redirectUri: REDIRECT, state: 's', challenge: pkce().challenge }));
     expect(next.status).toBe(303);
     expect(next.headers.location).toMatch(/^\/auth\/v3\/interaction\//);
+  });
+});
+
+describe('GET /auth/v3/sign-out with only the session cookie (cross-site request forgery)', () => {
+  it('changes nothing: it shows a confirmation page whose button carries a CSRF token', async () => {
+    const { browser, access_token } = await browserSession();
+    const elsewhere = await login(); // the same account on another device
+    const sessions = await sessionRows();
+    // what an attacker's page triggers with a top-level navigation: the Lax session cookie goes along
+    const res = await browser.get(`/auth/v3/sign-out?global=true&redirectUri=${encodeURIComponent('https://wwe.example.com/bye')}`);
+    expect(res.status).toBe(200);
+    expectHtmlPage(res);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['content-security-policy']).toContain("form-action 'self' https://wwe.example.com");
+    expect(res.text).toContain(`<form method="post" action="${SIGN_OUT_CONFIRM}">`);
+    expect(res.text).toContain('every device');
+    expect(hiddenField(res.text, 'global')).toBe('true');
+    expect(hiddenField(res.text, 'redirectUri')).toBe('https://wwe.example.com/bye');
+    expect(hiddenField(res.text, 'csrf')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await sessionRows()).toBe(sessions);
+    expect(await tokenAlive(access_token)).toBe(true);
+    expect(await tokenAlive(elsewhere.access_token)).toBe(true);
+
+    // the button: everything of the account ends, then the redirect
+    const done = await browser.post(SIGN_OUT_CONFIRM).type('form').send(confirmFields(res.text));
+    expect(done.status).toBe(303);
+    expect(done.headers.location).toBe('https://wwe.example.com/bye');
+    expect(await sessionRows()).toBe(0);
+    expect(await tokenAlive(access_token)).toBe(false);
+    expect(await tokenAlive(elsewhere.access_token)).toBe(false);
+  });
+
+  it('refuses the confirmation without the token, with another session\'s token, or from another browser: 403 page, nothing ends', async () => {
+    const { browser, access_token } = await browserSession();
+    const page = (await browser.get('/auth/v3/sign-out?global=true')).text;
+    const attacker = await browserSession(); // the attacker's own session and its valid form
+    const attackerPage = (await attacker.browser.get('/auth/v3/sign-out?global=true')).text;
+    const sessions = await sessionRows();
+    for (const fields of [
+      { ...confirmFields(page), csrf: '' },
+      { global: 'true', redirectUri: '', logout: 'yes' },
+      confirmFields(attackerPage),
+      { ...confirmFields(page), csrf: `${hiddenField(page, 'csrf').slice(0, -1)}A` },
+    ]) {
+      const res = await browser.post(SIGN_OUT_CONFIRM).type('form').send(fields);
+      expect(res.status).toBe(403);
+      expectHtmlPage(res);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    // a browser without the session cookie cannot use a stolen form either: there is no session to end
+    const stranger = await newBrowser(t).post(SIGN_OUT_CONFIRM).type('form').send(confirmFields(page));
+    expect(stranger.status).toBe(403);
+    expect(await sessionRows()).toBe(sessions);
+    expect(await tokenAlive(access_token)).toBe(true);
+  });
+
+  it('"No, stay signed in" keeps everything; without redirectUri the sign-out ends on a page, not JSON', async () => {
+    const { browser, access_token } = await browserSession();
+    const page = (await browser.get('/auth/v3/sign-out')).text;
+    expect(page).not.toContain('every device');
+    const { logout: _yes, ...stay } = confirmFields(page);
+    const kept = await browser.post(SIGN_OUT_CONFIRM).type('form').send(stay);
+    expect(kept.status).toBe(200);
+    expectHtmlPage(kept);
+    expect(kept.text).toContain('still signed in');
+    expect(await tokenAlive(access_token)).toBe(true);
+
+    const done = await browser.post(SIGN_OUT_CONFIRM).type('form').send(confirmFields(page));
+    expect(done.status).toBe(200);
+    expectHtmlPage(done);
+    expect(done.text).toContain('You have been signed out');
+    expect(await tokenAlive(access_token)).toBe(false);
+    // the confirmation does not outlive its session
+    const again = await browser.post(SIGN_OUT_CONFIRM).type('form').send(confirmFields(page));
+    expect(again.status).toBe(403);
+  });
+
+  it('keeps the Bearer sign-out immediate (Genesys API), and refuses a redirectUri outside the client\'s origins after confirming', async () => {
+    const tk = await login();
+    const res = await t.request.get('/auth/v3/sign-out?global=true').set('Authorization', `Bearer ${tk.access_token}`);
+    expectEnvelope(res);
+    expect(await tokenAlive(tk.access_token)).toBe(false);
+
+    const { browser, access_token } = await browserSession();
+    const page = await browser.get(`/auth/v3/sign-out?redirectUri=${encodeURIComponent('https://evil.example.com/')}`);
+    expect(page.headers['content-security-policy']).not.toContain('evil.example.com');
+    const done = await browser.post(SIGN_OUT_CONFIRM).type('form').send(confirmFields(page.text));
+    expect(done.status).toBe(200);
+    expect(done.headers.location).toBeUndefined();
+    expectHtmlPage(done);
+    expect(await tokenAlive(access_token)).toBe(false);
   });
 });

@@ -410,7 +410,7 @@ describe('production redirect URI rule (NODE_ENV=production)', () => {
     prod = await startTestApp({
       NODE_ENV: 'production',
       OPS_PASSWORD: 'a-strong-ops-password',
-      COOKIE_KEYS: 'k1-0123456789abcdef0123456789',
+      COOKIE_KEYS: 'k1-0123456789abcdef0123456789abcdef',
       KEY_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
       PUBLIC_URL: 'https://ccauth.example.com',
     });

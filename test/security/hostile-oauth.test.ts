@@ -238,14 +238,28 @@ describe('NUL, control characters and unpaired surrogates in parameters', () => 
     expectOAuthError(res, 400, 'invalid_request');
   });
 
-  it('refuses NUL inside Basic credentials as invalid_request or invalid_client', async () => {
-    const res = await t.request
-      .post(TOKEN)
-      .set('Authorization', `Basic ${Buffer.from('hostile%00app:secret').toString('base64')}`)
-      .type('form')
-      .send('grant_type=client_credentials');
-    expect([400, 401]).toContain(res.status);
-    expectOAuthError(res);
+  it.each([TOKEN, INTROSPECT, REVOKE])('answers a Basic client_id with U+0000 or other non-VSCHAR characters exactly as an unknown client at %s: 401 invalid_client', async (path) => {
+    const send = (userPass: string) =>
+      t.request
+        .post(path)
+        .set('Authorization', `Basic ${Buffer.from(userPass).toString('base64')}`)
+        .type('form')
+        .send(path === TOKEN ? 'grant_type=client_credentials' : 'token=abcdefghijklmnopqrstuvwxyz');
+    const unknown = await send('no-such-app:secret');
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
+    for (const userPass of ['hostile%00app:secret', 'hostile\u0000app:secret', '\u0000:secret', 'cl\u00efent:secret', 'tab%09app:secret', `${client.clientId}%00:${client.secret}`]) {
+      const res = await send(userPass);
+      expect(res.status, userPass).toBe(401);
+      expect(res.body).toEqual(unknown.body);
+      expect(res.headers['www-authenticate']).toBe(unknown.headers['www-authenticate']);
+      expect(res.headers['content-type']).toBe(unknown.headers['content-type']);
+    }
+  });
+
+  it('still refuses a Basic header whose percent-encoding is broken with 400 invalid_request', async () => {
+    const res = await t.request.post(TOKEN).set('Authorization', `Basic ${Buffer.from('bad%zzapp:secret').toString('base64')}`).type('form').send('grant_type=client_credentials');
+    expectOAuthError(res, 400, 'invalid_request');
   });
 
   it.each([INTROSPECT, REVOKE])('refuses NUL in the token parameter at %s', async (path) => {

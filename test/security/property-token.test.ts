@@ -112,7 +112,9 @@ function expectOAuthAnswer(path: string, res: Answer): void {
   } else if (path === INTROSPECT) {
     expect(typeof (res.body as { active?: unknown }).active).toBe('boolean');
   } else {
-    expect(res.text).toBe('');
+    // RFC 7009 §2.2: an empty JSON object, the content type client libraries accept
+    expect(res.text).toBe('{}');
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
   }
 }
 

@@ -2,9 +2,16 @@
  * Guards of the admin APIs (genesys-api.md §3, §6; seed 003).
  *
  * - `requireOps`: HTTP Basic with the ops credentials (the `/auth/v3/ops/*` routes).
- * - `requireAdmin`: the ops Basic credentials, or a Bearer access token of the ops principal, or a
- *   client-credentials token of an internal client holding ROLE_INTERNAL_CLIENT (the
- *   `/environment/v3/*` routes). Another valid token → 403 (code 3); none or a bad one → 401.
+ * - `requireAdmin`: the ops Basic credentials, or an admin Bearer token (the `/environment/v3/*`
+ *   routes). A Bearer token is an admin token only when it was issued to an internal, confidential
+ *   client (design.md §3b): for the ops principal (Genesys "Provision Genesys Authentication": the
+ *   password grant of `external_api_client`), or for the client itself (client credentials) when it
+ *   holds ROLE_INTERNAL_CLIENT. Whom the token's client is bound to (`contactCenterIds`) rides in
+ *   `ctx.state.admin.contactCenterIds`; services/admin-scope.ts applies it. Any other valid token
+ *   (a user's; one a third-party or public client got, even for ops) → 403 (code 3); none or a bad
+ *   one → 401.
+ *   Tokens come as Bearer or, DPoP-bound ones, with the DPoP scheme and a proof (RFC 9449;
+ *   presentation and proof checks: http/middleware/access-token.ts).
  *
  * 401 answers carry `WWW-Authenticate` and a body with both the Genesys envelope (code 20) and
  * Spring's `{"error":"Unauthorized","error_description":"Bad credentials"}` that Genesys scripts see.
@@ -16,20 +23,46 @@
 import type { Context, Next } from 'koa';
 import { ROLE_INTERNAL_CLIENT } from '../../domain/client.ts';
 import { OPS_ACCOUNT_ID } from '../../domain/user.ts';
-import type { TokenLookup } from '../../oauth/token-lookup.ts';
+import type { ResolvedToken } from '../../oauth/token-lookup.ts';
 import type { OpsCredentials } from '../../services/ops-credentials.service.ts';
-import { parseBasic, parseBearer } from './credentials.ts';
+import { parseBasic } from './credentials.ts';
+import { dpopChallenge, parseAuthorization } from './access-token.ts';
+import type { AccessTokenVerifier } from './access-token.ts';
+import { REALM } from './realm.ts';
 import { tooManyAttemptsEnvelope } from './rate-limit.ts';
 import type { OpsBasicCheck } from './rate-limit.ts';
 import type { AuthSurface } from '../../services/security-events.service.ts';
 
-export const REALM = 'ccauth';
+export { REALM };
 
 /** Who is calling an admin route; routes and audit read `ctx.state.admin`. */
 export interface AdminPrincipal {
   kind: 'ops-basic' | 'ops-token' | 'internal-client';
   /** ops username or client id. */
   name: string;
+  /**
+   * Contact centers the caller is bound to (the token's client's `contactCenterIds`); empty means
+   * the deployment-wide view (ops Basic, or an internal client bound to none).
+   */
+  contactCenterIds: readonly string[];
+}
+
+/**
+ * The admin principal a resolved Bearer token stands for, or undefined when it is no admin token
+ * (module comment; design.md §3b).
+ */
+export function adminPrincipalOfToken(resolved: ResolvedToken): AdminPrincipal | undefined {
+  const client = resolved.client;
+  // a token a public client obtained proves nothing about who asked for it: never an admin token
+  if (client.ccauth_internal !== true || (client as { clientAuthMethod?: string }).clientAuthMethod === 'none') return undefined;
+  const contactCenterIds = [...(client.ccauth_contact_center_ids ?? [])];
+  if (resolved.kind === 'access_token' && resolved.accountId === OPS_ACCOUNT_ID) {
+    return { kind: 'ops-token', name: OPS_ACCOUNT_ID, contactCenterIds };
+  }
+  if (resolved.kind === 'client_credentials' && (client.ccauth_authorities ?? []).includes(ROLE_INTERNAL_CLIENT)) {
+    return { kind: 'internal-client', name: resolved.clientId, contactCenterIds };
+  }
+  return undefined;
 }
 
 function unauthorized(ctx: Context, challenge: string): void {
@@ -78,13 +111,13 @@ export function requireOps(ops: OpsCredentials, check?: OpsBasicCheck) {
       if (!creds) ctx.log?.warn({ event: 'ops_auth_failed', ip: ctx.ip }, 'ops authentication failed');
       return unauthorized(ctx, `Basic realm="${REALM}", charset="UTF-8"`);
     }
-    ctx.state.admin = { kind: 'ops-basic', name: creds.username } satisfies AdminPrincipal;
+    ctx.state.admin = { kind: 'ops-basic', name: creds.username, contactCenterIds: [] } satisfies AdminPrincipal;
     await next();
   };
 }
 
-/** Ops Basic credentials or an admin Bearer token; with `check`, Basic failures are limited. */
-export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup, check?: OpsBasicCheck) {
+/** Ops Basic credentials or an admin access token (Bearer or DPoP); with `check`, Basic failures are limited. */
+export function requireAdmin(ops: OpsCredentials, verifyAccessToken: AccessTokenVerifier, check?: OpsBasicCheck) {
   return async function adminAuth(ctx: Context, next: Next): Promise<void> {
     const header = ctx.get('authorization');
     const creds = parseBasic(header);
@@ -92,25 +125,20 @@ export function requireAdmin(ops: OpsCredentials, lookupToken: TokenLookup, chec
       const outcome = await verifyBasic(ctx, ops, creds, 'environment_api', check);
       if (outcome === 'refused') return;
       if (outcome !== 'ok') return unauthorized(ctx, `Basic realm="${REALM}", charset="UTF-8"`);
-      ctx.state.admin = { kind: 'ops-basic', name: creds.username } satisfies AdminPrincipal;
+      ctx.state.admin = { kind: 'ops-basic', name: creds.username, contactCenterIds: [] } satisfies AdminPrincipal;
       return next();
     }
-    const token = parseBearer(header);
-    if (!token) {
+    const presented = parseAuthorization(header);
+    if (!presented || 'malformed' in presented) {
+      if (presented?.malformed === 'dpop') return unauthorized(ctx, dpopChallenge('invalid_request'));
       return unauthorized(ctx, header ? `Bearer realm="${REALM}", error="invalid_request"` : `Bearer realm="${REALM}", Basic realm="${REALM}"`);
     }
-    const resolved = await lookupToken(token);
-    if (!resolved) return unauthorized(ctx, `Bearer realm="${REALM}", error="invalid_token"`);
-    if (resolved.kind === 'access_token' && resolved.accountId === OPS_ACCOUNT_ID) {
-      ctx.state.admin = { kind: 'ops-token', name: OPS_ACCOUNT_ID } satisfies AdminPrincipal;
-      return next();
-    }
-    if (
-      resolved.kind === 'client_credentials' &&
-      resolved.client.ccauth_internal === true &&
-      (resolved.client.ccauth_authorities ?? []).includes(ROLE_INTERNAL_CLIENT)
-    ) {
-      ctx.state.admin = { kind: 'internal-client', name: resolved.clientId } satisfies AdminPrincipal;
+    const outcome = await verifyAccessToken(ctx, presented);
+    if (!outcome.ok) return unauthorized(ctx, outcome.challenge);
+    const resolved = outcome.token;
+    const admin = adminPrincipalOfToken(resolved);
+    if (admin) {
+      ctx.state.admin = admin;
       return next();
     }
     ctx.set('WWW-Authenticate', `Bearer realm="${REALM}", error="insufficient_scope"`);

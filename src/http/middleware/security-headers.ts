@@ -82,3 +82,13 @@ export function securityHeaders() {
     await next();
   };
 }
+
+/**
+ * `X-Content-Type-Options: nosniff` on every response, JSON included (the pages get it from
+ * {@link setPageSecurityHeaders}): a browser never reinterprets a token response, an error body or
+ * an admin envelope as script or HTML. Set before the handlers run, so every answer carries it.
+ */
+export async function noSniff(ctx: Context, next: Next): Promise<void> {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  await next();
+}

@@ -35,6 +35,7 @@ const NEW_CLIENT_FIELDS = [
   'refreshTokenExpirationTimeout',
   'contactCenterIds',
   'pkceRequired',
+  'dpopBoundAccessTokens',
 ] as const;
 
 function clientIdParam(ctx: Context): string {
@@ -85,6 +86,7 @@ export function registerClientPages(router: Router, deps: ConsoleClientsDeps): v
             refreshTokenExpirationTimeout: numberField(field(b, 'refreshTokenExpirationTimeout')),
             contactCenterIds: fieldAll(b, 'contactCenterIds'),
             pkceRequired: field(b, 'pkceRequired') === 'true',
+            dpopBoundAccessTokens: field(b, 'dpopBoundAccessTokens') === 'true',
           },
         });
         const { client, clientSecret } = await deps.clients.create(
@@ -131,6 +133,21 @@ export function registerClientPages(router: Router, deps: ConsoleClientsDeps): v
         await deps.clients.update(clientId, { redirectUris: data.redirectURIs }, consoleWho(ctx));
         ctx.log.info({ event: 'client_updated', client_id: clientId, via: 'console' }, 'client updated');
         return { location: path, flash: { notice: 'Redirect URIs saved.' } };
+      },
+    });
+  });
+
+  // DPoP proofs mandatory for the client (RFC 9449 §5.2; README "Security model" → "DPoP"); an unchecked box is not sent
+  router.post('/console/clients/:clientId/dpop', async (ctx) => {
+    const clientId = clientIdParam(ctx);
+    const path = `/console/clients/${encodeURIComponent(clientId)}`;
+    const required = field(ctx.request.body, 'dpopBoundAccessTokens') === 'true';
+    await runForm(ctx, deps.auth, {
+      back: path,
+      change: async () => {
+        await deps.clients.update(clientId, { dpopBoundAccessTokens: required }, consoleWho(ctx));
+        ctx.log.info({ event: 'client_updated', client_id: clientId, via: 'console' }, 'client updated');
+        return { location: path, flash: { notice: 'DPoP setting saved.' } };
       },
     });
   });

@@ -1,6 +1,7 @@
 /**
  * Console pages of the Contact centers section (issue 4): list, and one contact center with its
- * CORS origins editor (settings.service.ts rules for `cors-origins`) and its users.
+ * CORS origins editor (settings.service.ts rules for `cors-origins`) and its users (each can be
+ * required to choose a new password at the next sign-in).
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -58,16 +59,35 @@ export function registerContactCenterPages(router: Router, deps: ConsoleContactC
         const origins = lines(text);
         const current = (await deps.settings.list(ccid)).find((s) => s.name === CORS_ORIGINS_SETTING);
         let stored: string[] = [];
+        // the settings service audits the change in its transaction (contact_center.cors_updated)
+        const who = { ...consoleWho(ctx), via: 'console' as const };
         if (origins.length) {
-          const saved = await deps.settings.put(ccid, { name: CORS_ORIGINS_SETTING, value: origins.join(','), location: current?.location ?? '/', shared: current?.shared ?? false });
+          const saved = await deps.settings.put(ccid, { name: CORS_ORIGINS_SETTING, value: origins.join(','), location: current?.location ?? '/', shared: current?.shared ?? false }, who);
           stored = saved.value.split(',').filter(Boolean);
         } else if (current) {
-          await deps.settings.delete(ccid, CORS_ORIGINS_SETTING);
+          await deps.settings.delete(ccid, CORS_ORIGINS_SETTING, who);
         }
-        // the settings service has no audit of its own; recorded after the change (not in its transaction)
-        await deps.audit.record(consoleWho(ctx), { action: 'contact_center.cors_updated', targetType: 'contact_center', targetId: ccid, details: { origins: stored } });
         ctx.log.info({ event: 'cors_origins_updated', ccid, via: 'console' }, 'CORS origins updated');
         return { location: path, flash: { notice: stored.length ? `CORS origins saved (${stored.length}).` : 'CORS origins cleared.' } };
+      },
+    });
+  });
+
+  // require (or lift) a password change at the user's next sign-in (README "Password change and policy")
+  router.post('/console/contact-centers/:ccid/users/:id/password-change', async (ctx) => {
+    const ccid = ccidParam(ctx);
+    const id = String(ctx.params.id ?? '').toLowerCase();
+    if (!UUID.test(id)) throw new AppError('not_found', 'user not found');
+    const required = field(ctx.request.body, 'required') === 'true';
+    const path = `/console/contact-centers/${ccid}`;
+    await runForm(ctx, deps.auth, {
+      back: path,
+      formFields: [],
+      form: {},
+      change: async () => {
+        const user = await deps.users.update(ccid, id, { mustChangePassword: required });
+        await deps.audit.record(consoleWho(ctx), { action: 'user.updated', targetType: 'user', targetId: id, details: { contactCenterId: ccid, mustChangePassword: required } });
+        return { location: path, flash: { notice: required ? `${user.username} must choose a new password at the next sign-in.` : `${user.username} no longer has to change the password.` } };
       },
     });
   });

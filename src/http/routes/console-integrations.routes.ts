@@ -6,7 +6,10 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { AppError } from '../../errors/app-error.ts';
-import { needsRedirectUris } from '../../domain/integration.ts';
+import { needsRedirectUris, resolveSetupSteps } from '../../domain/integration.ts';
+import type { Integration, SetupPlaceholder, SetupStep } from '../../domain/integration.ts';
+import { OAUTH_PREFIX } from '../../oauth/provider.ts';
+import { OPENID_USERINFO_PATH } from './userinfo.routes.ts';
 import type { ActivationsService } from '../../services/activations.service.ts';
 import type { ConsoleAuthService } from '../../services/console-auth.service.ts';
 import type { ContactCentersService } from '../../services/contact-centers.service.ts';
@@ -23,6 +26,34 @@ export interface ConsoleIntegrationsDeps {
   activations: ActivationsService;
   contactCenters: ContactCentersService;
   tokenEndpoint: string;
+}
+
+/**
+ * The deployment's values for set-up steps, from the absolute token endpoint URL
+ * (`PUBLIC_URL` + `/auth/v3/oauth/token`): endpoints, issuer host and protocol, token path.
+ */
+export function deploymentSetupValues(tokenEndpoint: string): Partial<Record<SetupPlaceholder, string>> {
+  const url = new URL(tokenEndpoint);
+  const base = tokenEndpoint.slice(0, tokenEndpoint.length - `${OAUTH_PREFIX}/token`.length);
+  return {
+    token_endpoint: tokenEndpoint,
+    authorization_endpoint: `${base}${OAUTH_PREFIX}/authorize`,
+    userinfo_endpoint: `${base}${OPENID_USERINFO_PATH}`,
+    issuer_host: url.host,
+    issuer_protocol: url.protocol === 'https:' ? 'HTTPS' : 'HTTP',
+    token_path: url.pathname,
+  };
+}
+
+/** Text for the values only an activation knows, on pages that show no activation. */
+const BEFORE_ACTIVATION: Partial<Record<SetupPlaceholder, string>> = {
+  client_id: 'the Client ID shown at activation',
+  client_secret: 'the Client Secret shown once at activation',
+};
+
+/** The steps of `i` for the credentials dialog: this activation's Client ID, the secret pointed to (shown above it). */
+function issuedSetupSteps(i: Integration, tokenEndpoint: string, clientId: string, scopes: string[]): SetupStep[] {
+  return resolveSetupSteps(i.setupSteps, { ...deploymentSetupValues(tokenEndpoint), client_id: clientId, scopes: scopes.join(' '), client_secret: 'the Client Secret above' });
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -55,7 +86,8 @@ export function registerIntegrationPages(router: Router, deps: ConsoleIntegratio
   router.get('/console/integrations/:id', async (ctx) => {
     const id = integrationId(ctx);
     const [integration, activations, contactCenters] = await Promise.all([deps.integrations.get(id), deps.activations.list(id), contactCenterOptions(deps.contactCenters)]);
-    sendPage(ctx, 200, integrationManagePage(pageContext(ctx), { integration, activations, contactCenters }));
+    const setupSteps = resolveSetupSteps(integration.setupSteps, { ...deploymentSetupValues(deps.tokenEndpoint), scopes: integration.scopes.join(' ') }, BEFORE_ACTIVATION);
+    sendPage(ctx, 200, integrationManagePage(pageContext(ctx), { integration, activations, contactCenters, setupSteps }));
   });
 
   router.post('/console/integrations/:id/activate', async (ctx) => {
@@ -91,6 +123,8 @@ export function registerIntegrationPages(router: Router, deps: ConsoleIntegratio
               grantTypes: issued.client.authorizedGrantTypes,
               authMethods: issued.integration.clientAuthMethods,
               redirectUris: issued.client.redirectUris,
+              product: issued.integration.name,
+              setupSteps: issuedSetupSteps(issued.integration, deps.tokenEndpoint, issued.client.clientId, issued.client.scope),
             },
           },
         };
@@ -151,6 +185,8 @@ export function registerIntegrationPages(router: Router, deps: ConsoleIntegratio
               grantTypes: issued.client.authorizedGrantTypes,
               authMethods: issued.integration.clientAuthMethods,
               previousSecretExpiresAt: issued.previousSecretExpiresAt,
+              product: issued.integration.name,
+              setupSteps: issuedSetupSteps(issued.integration, deps.tokenEndpoint, issued.client.clientId, issued.client.scope),
             },
           },
         };

@@ -30,6 +30,7 @@ export function toGenesysClient(c: Client): Record<string, unknown> {
     contactCenterIds: c.contactCenterIds,
     pkceRequired: c.pkceRequired,
     accessTokenFormat: c.accessTokenFormat,
+    dpopBoundAccessTokens: c.dpopBoundAccessTokens,
     createdAt: c.createdAt,
     ...(c.secretHash ? { encrypted_client_secret: secretFingerprint(c.secretHash) } : {}),
   };
@@ -59,6 +60,7 @@ export function toClientInput(d: z.infer<typeof createClientBody>['data']): Clie
     contactCenterIds: d.contactCenterIds,
     pkceRequired: d.pkceRequired,
     accessTokenFormat: d.accessTokenFormat,
+    dpopBoundAccessTokens: d.dpopBoundAccessTokens,
   };
 }
 
@@ -78,6 +80,7 @@ export function toClientPatch(d: z.infer<typeof updateClientBody>['data']): Clie
     contactCenterIds: d.contactCenterIds,
     pkceRequired: d.pkceRequired,
     accessTokenFormat: d.accessTokenFormat,
+    dpopBoundAccessTokens: d.dpopBoundAccessTokens,
   };
 }
 

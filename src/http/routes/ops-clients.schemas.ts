@@ -3,7 +3,8 @@
  * exactly Genesys's: `client_id`, `client_secret`, `clientType`, `internalClient`, `authorities`,
  * `scope`, `authorizedGrantTypes`, `redirectURIs`, `accessTokenExpirationTimeout`,
  * `refreshTokenExpirationTimeout` (seconds), plus `name`, `description`, `contactCenterIds`,
- * `pkceRequired` (boolean) and `accessTokenFormat` (`opaque` | `jwt`, RFC 9068).
+ * `pkceRequired` (boolean), `accessTokenFormat` (`opaque` | `jwt`, RFC 9068) and
+ * `dpopBoundAccessTokens` (boolean: DPoP proofs mandatory, RFC 9449 §5.2).
  */
 import { z } from 'zod';
 import { CLIENT_GRANT_TYPES } from '../../domain/client.ts';
@@ -47,6 +48,7 @@ const common = {
   contactCenterIds: z.array(fields.uuid).max(1000),
   pkceRequired: z.boolean(),
   accessTokenFormat: z.enum(['opaque', 'jwt'], { error: 'must be opaque or jwt' }),
+  dpopBoundAccessTokens: z.boolean({ error: 'must be true or false' }),
   client_secret: z
     .string({ error: 'must be a string' })
     .max(512)
@@ -70,6 +72,7 @@ export const createClientBody = z.object({
     contactCenterIds: common.contactCenterIds.default([]),
     pkceRequired: common.pkceRequired.default(false),
     accessTokenFormat: common.accessTokenFormat.default('opaque'),
+    dpopBoundAccessTokens: common.dpopBoundAccessTokens.default(false),
   }),
 });
 
@@ -90,5 +93,6 @@ export const updateClientBody = z.object({
     contactCenterIds: common.contactCenterIds.optional(),
     pkceRequired: common.pkceRequired.optional(),
     accessTokenFormat: common.accessTokenFormat.optional(),
+    dpopBoundAccessTokens: common.dpopBoundAccessTokens.optional(),
   }),
 });

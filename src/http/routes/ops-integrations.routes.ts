@@ -42,6 +42,7 @@ export function toIntegrationBody(i: Integration | IntegrationSummary): Record<s
     refreshTokenExpirationTimeout: i.refreshTokenTtlSeconds,
     pkceRequired: i.pkceRequired,
     redirectURIsRequired: needsRedirectUris(i),
+    setupSteps: i.setupSteps,
     createdAt: i.createdAt,
     updatedAt: i.updatedAt,
     ...('activeContactCenterIds' in i ? { activeContactCenterIds: i.activeContactCenterIds } : {}),
@@ -98,6 +99,7 @@ export function createOpsIntegrationsRouter(deps: OpsIntegrationsDeps): Router {
         accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
         refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
         pkceRequired: d.pkceRequired,
+        setupSteps: d.setupSteps,
       },
       auditContextOf(ctx),
     );
@@ -124,6 +126,7 @@ export function createOpsIntegrationsRouter(deps: OpsIntegrationsDeps): Router {
         accessTokenTtlSeconds: d.accessTokenExpirationTimeout,
         refreshTokenTtlSeconds: d.refreshTokenExpirationTimeout,
         pkceRequired: d.pkceRequired,
+        setupSteps: d.setupSteps,
       },
       auditContextOf(ctx),
     );

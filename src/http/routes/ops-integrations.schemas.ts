@@ -3,10 +3,11 @@
  * object (genesys-api.md §5.3) where they mean the same thing: `authorizedGrantTypes`, `scope`,
  * `accessTokenExpirationTimeout` / `refreshTokenExpirationTimeout` (seconds), `pkceRequired`,
  * `redirectURIs`; plus `id` (slug), `name`, `description`, `clientAuthMethods` (RFC 7591 names),
- * `contactCenterId` (CCID) and `gracePeriodSeconds`.
+ * `contactCenterId` (CCID), `gracePeriodSeconds` and `setupSteps` (`[{field, value}]`: which ccauth
+ * value goes into which field of the other product's form; domain/integration.ts).
  */
 import { z } from 'zod';
-import { CLIENT_AUTH_METHODS, INTEGRATION_GRANT_TYPES, INTEGRATION_ID_PATTERN, MAX_SECRET_GRACE_SECONDS } from '../../domain/integration.ts';
+import { CLIENT_AUTH_METHODS, INTEGRATION_GRANT_TYPES, INTEGRATION_ID_PATTERN, MAX_SECRET_GRACE_SECONDS, MAX_SETUP_STEPS, SETUP_PLACEHOLDERS } from '../../domain/integration.ts';
 import { fields } from '../validate.ts';
 import { redirectUriSchema } from './ops-clients.schemas.ts';
 
@@ -25,6 +26,17 @@ const common = {
   accessTokenExpirationTimeout: fields.seconds,
   refreshTokenExpirationTimeout: fields.seconds,
   pkceRequired: z.boolean(),
+  setupSteps: z
+    .array(
+      z.object({
+        field: fields.text(200),
+        value: fields.text(500).refine(
+          (v) => [...v.matchAll(/\{([a-z_]+)\}/g)].every((m) => (SETUP_PLACEHOLDERS as readonly string[]).includes(m[1]!)),
+          `placeholders must be one of ${SETUP_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+        ),
+      }),
+    )
+    .max(MAX_SETUP_STEPS, `at most ${MAX_SETUP_STEPS} steps`),
 };
 
 /** Default lifetime (seconds) of a new entry's tokens when the caller gives none: 1 hour. */
@@ -41,6 +53,7 @@ export const createIntegrationBody = z.object({
     accessTokenExpirationTimeout: common.accessTokenExpirationTimeout.default(DEFAULT_INTEGRATION_TOKEN_TTL_SECONDS),
     refreshTokenExpirationTimeout: common.refreshTokenExpirationTimeout.default(DEFAULT_INTEGRATION_TOKEN_TTL_SECONDS),
     pkceRequired: common.pkceRequired.default(false),
+    setupSteps: common.setupSteps.default([]),
   }),
 });
 
@@ -55,6 +68,7 @@ export const updateIntegrationBody = z.object({
     accessTokenExpirationTimeout: common.accessTokenExpirationTimeout.optional(),
     refreshTokenExpirationTimeout: common.refreshTokenExpirationTimeout.optional(),
     pkceRequired: common.pkceRequired.optional(),
+    setupSteps: common.setupSteps.optional(),
   }),
 });
 

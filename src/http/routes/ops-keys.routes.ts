@@ -22,7 +22,8 @@ export interface KeysAdmin {
   rotate(opts: { immediate: boolean }): Promise<RotationResult>;
 }
 
-const rotateBody = z
+/** Body of `POST /auth/v3/ops/keys/rotate` (optional). */
+export const rotateKeysBody = z
   .object({ data: z.object({ immediate: z.boolean({ error: 'must be true or false' }).optional() }).strict().optional() })
   .strict()
   .optional();
@@ -50,7 +51,7 @@ export function createOpsKeysRouter(deps: { keys: KeysAdmin }): Router {
   });
 
   router.post('/rotate', async (ctx) => {
-    const body = validate(rotateBody, (ctx.request as { body?: unknown }).body ?? undefined);
+    const body = validate(rotateKeysBody, (ctx.request as { body?: unknown }).body ?? undefined);
     const immediate = body?.data?.immediate === true;
     const r = await deps.keys.rotate({ immediate });
     ctx.log.info(

@@ -2,12 +2,14 @@
  * `/environment/v3/contact-centers/{ccid}/settings` — contact-center settings such as
  * `cors-origins` (genesys-api.md E7-E9, §6; seed 003 "Update CORS settings"). Mounted behind
  * `requireAdmin`. GET answers `{"status":{"code":0},"data":{"settings":[{name,value,location,shared}]}}`;
- * POST replaces the named setting as a whole and answers `{"status":{"code":0}}`.
+ * POST replaces the named setting as a whole and answers `{"status":{"code":0}}`. Writing or
+ * deleting `cors-origins` is audited (`contact_center.cors_updated`), as in the console.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AppError } from '../../errors/app-error.ts';
-import type { EnvironmentServices } from '../../services/environment-services.ts';
+import type { EnvironmentServicesFor } from './environment-scope.ts';
+import { auditContextOf } from '../audit-context.ts';
 import { ok } from '../envelope.ts';
 import { uuidParam, validateBody } from '../validate.ts';
 import { putSettingBody, settingNameSchema } from './settings.schemas.ts';
@@ -19,19 +21,19 @@ function settingNameParam(ctx: Context): string {
 }
 
 /** Routes of one contact center's settings (E7 list, E8 create/replace, E9 delete). */
-export function createSettingsRouter(services: EnvironmentServices): Router {
+export function createSettingsRouter(servicesFor: EnvironmentServicesFor): Router {
   const router = new Router({ prefix: '/environment/v3/contact-centers' });
-  const svc = services.settings;
+  const svc = (ctx: Context) => servicesFor(ctx).settings;
 
   router.get('/:ccid/settings', async (ctx) => {
-    const settings = await svc.list(uuidParam(ctx, 'ccid', 'contact center'));
+    const settings = await svc(ctx).list(uuidParam(ctx, 'ccid', 'contact center'));
     ok(ctx, { data: { settings } });
   });
 
   router.post('/:ccid/settings', async (ctx) => {
     const ccid = uuidParam(ctx, 'ccid', 'contact center');
     const { data } = validateBody(ctx, putSettingBody);
-    await svc.put(ccid, data);
+    await svc(ctx).put(ccid, data, { ...auditContextOf(ctx), via: 'environment_api' });
     ctx.log.info({ event: 'setting_written', ccid, name: data.name, admin: ctx.state.admin?.name }, 'contact-center setting written');
     ok(ctx);
   });
@@ -39,7 +41,7 @@ export function createSettingsRouter(services: EnvironmentServices): Router {
   router.delete('/:ccid/settings/:name', async (ctx) => {
     const ccid = uuidParam(ctx, 'ccid', 'contact center');
     const name = settingNameParam(ctx);
-    await svc.delete(ccid, name);
+    await svc(ctx).delete(ccid, name, { ...auditContextOf(ctx), via: 'environment_api' });
     ctx.log.info({ event: 'setting_deleted', ccid, name, admin: ctx.state.admin?.name }, 'contact-center setting deleted');
     ok(ctx);
   });

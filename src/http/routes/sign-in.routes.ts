@@ -5,7 +5,9 @@
  * browser). POST checks the per-interaction CSRF token (403 page when missing or wrong), the
  * failed-authentication limits (README "Signing in", "Security model"), then
  * `principals.authenticate(login, password, tenant)`: to oidc-provider's resume URL on success
- * (303, consent implied for internal clients), else back to the form with an error code (303). A
+ * (303, consent implied for internal clients), or the forced password change page when the user must
+ * choose a new password (http/routes/forced-password-change.routes.ts), else back to the form with
+ * an error code (303). A
  * wrong password and an unknown user get the same message. Limits (services/rate-limit.service.ts):
  * a locked (name, address) pair answers 303 to the form with `error=locked` and `Retry-After`; a
  * name or an address over its limit answers 429 with the form and the same message, and
@@ -21,9 +23,8 @@ import type { CsrfTokens } from '../csrf.ts';
 import {
   SIGN_IN_PATH,
   abortPath,
-  approveGrant,
+  completeSignIn,
   expiredPage,
-  finishInteraction,
   forbiddenPage,
   hideTenantOf,
   interactionClient,
@@ -37,6 +38,8 @@ import {
 } from '../interaction-pages.ts';
 import { formActionSource, securityHeaders, setPageSecurityHeaders } from '../middleware/security-headers.ts';
 import { signInPage } from '../views/sign-in.view.ts';
+import type { PasswordChangeService } from '../../services/password-change.service.ts';
+import { showForcedPasswordChange } from './forced-password-change.routes.ts';
 
 /** Error codes the form can show (`?error=`), with their fixed text. */
 export const SIGN_IN_ERRORS = {
@@ -52,6 +55,8 @@ export interface SignInDeps {
   principals: PrincipalsService;
   guard: CredentialGuard;
   csrf: CsrfTokens;
+  /** The password policy and change (a user who must change their password is asked to here). */
+  passwords: PasswordChangeService;
 }
 
 const FORM_LIMIT = '16kb';
@@ -159,11 +164,11 @@ export function createSignInRouter(deps: SignInDeps): Router {
       return seeOther(ctx, signInPath(uid, lockedForSeconds > 0 ? 'locked' : 'credentials'));
     }
     await attempt.succeeded();
-
-    const accountId = principal.accountId;
-    const consent = client.internal ? { consent: { grantId: await approveGrant(deps.getProvider(), interaction, accountId, client.clientId) } } : {};
-    ctx.log.info({ event: 'login', account_id: accountId, client_id: client.clientId, consent_implied: client.internal }, 'signed in');
-    await finishInteraction(deps.getProvider(), ctx, { login: { accountId }, ...consent });
+    // the password is right but must be changed first (README "Password change and policy")
+    if (principal.kind === 'user' && principal.passwordChangeRequired) {
+      return showForcedPasswordChange(ctx, deps, { uid, user: principal.user, client, redirectUri: String(interaction.params.redirect_uri ?? '') });
+    }
+    await completeSignIn(deps.getProvider(), ctx, interaction, client, principal.accountId);
   });
 
   return router;

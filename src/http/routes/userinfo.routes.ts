@@ -1,11 +1,14 @@
 /**
- * `GET|POST /auth/v3/userinfo` (Genesys CloudUserDetails) and `GET|POST /auth/v3/openid/userinfo`
- * (OIDC claims) — genesys-api.md §2 A3/A4, §5.1, §5.2. Served here, not by oidc-provider (whose
+ * `GET|POST /auth/v3/userinfo` (Genesys CloudUserDetails), `GET|POST /auth/v3/openid/userinfo`
+ * (OIDC claims) and `GET /auth/v3/jwt-userinfo` (`{"status":{"code":0}}` and the CloudUserDetails as
+ * a signed JWT in the `X-GWS-User` header, oauth/user-jwt.ts) — genesys-api.md §2 A3/A4/A5, §5.1, §5.2. Served here, not by oidc-provider (whose
  * userinfo needs the `openid` scope; Genesys password-grant tokens carry `*`).
  *
  * - Token: `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1), or on POST
  *   an `access_token` field of a form body (§2.2). Both at once, or a repeated field → `400
- *   invalid_request`. Query-string tokens (§2.3) are not accepted.
+ *   invalid_request`. Query-string tokens (§2.3) are not accepted. A DPoP-bound token comes as
+ *   `Authorization: DPoP <token>` with a `DPoP` proof, and only so (RFC 9449 §7;
+ *   http/middleware/access-token.ts): as Bearer it is refused `401` with a `DPoP` challenge.
  * - Any live access token works: password grant, code flow, refresh, client credentials (the
  *   client is then the subject). No scope is required.
  * - `401` for a missing, unknown, expired or revoked token, for a revoked grant and for a user
@@ -21,9 +24,11 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { TokenLookup } from '../../oauth/token-lookup.ts';
+import { parseAuthorization } from '../middleware/access-token.ts';
+import type { AccessTokenVerifier, PresentedToken } from '../middleware/access-token.ts';
 import { cloudUserDetails, openIdUserInfo, subjectContactCenter } from '../../oauth/userinfo.ts';
 import type { UserinfoSubject } from '../../oauth/userinfo.ts';
+import type { UserJwtSigner } from '../../oauth/user-jwt.ts';
 import type { CorsPolicy } from '../../services/cors.service.ts';
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import { REALM } from '../middleware/admin-auth.ts';
@@ -33,16 +38,21 @@ import { markCorsDecided } from '../middleware/cors.ts';
 export const USERINFO_PATH = '/auth/v3/userinfo';
 /** OIDC / Genesys OpenIdUserInfo endpoint (A4); also the `userinfo_endpoint` in discovery. */
 export const OPENID_USERINFO_PATH = '/auth/v3/openid/userinfo';
+/** Genesys jwt-userinfo (A5): an envelope, and the CloudUserDetails as a JWT in `X-GWS-User`. */
+export const JWT_USERINFO_PATH = '/auth/v3/jwt-userinfo';
+/** The response header of {@link JWT_USERINFO_PATH}. */
+export const GWS_USER_HEADER = 'X-GWS-User';
 
 export interface UserinfoRouterDeps {
-  lookupToken: TokenLookup;
+  /** Bearer or DPoP presentation and verification (http/middleware/access-token.ts). */
+  verifyAccessToken: AccessTokenVerifier;
   principals: Pick<PrincipalsService, 'principalOf'>;
   cors: CorsPolicy;
+  /** Signs the `X-GWS-User` JWT of jwt-userinfo (oauth/user-jwt.ts). */
+  signUserJwt: UserJwtSigner;
 }
 
-type Extracted = { token: string } | { missing: true } | { invalidRequest: string };
-
-const BEARER = /^bearer\s+([A-Za-z0-9\-._~+/]+=*)\s*$/i;
+type Extracted = { presented: PresentedToken } | { missing: true } | { invalidRequest: string };
 
 /** Largest form body read on POST, bytes. */
 const FORM_LIMIT_BYTES = 16 * 1024;
@@ -68,18 +78,14 @@ async function extractToken(ctx: Context): Promise<Extracted> {
   const header = ctx.get('authorization');
   const fromBody = await formTokens(ctx);
   if (!fromBody) return { invalidRequest: `the request body must be a form of at most ${FORM_LIMIT_BYTES} bytes` };
-  let fromHeader: string | undefined;
-  if (header && /^bearer(\s|$)/i.test(header)) {
-    const m = BEARER.exec(header);
-    if (!m) return { invalidRequest: 'malformed Bearer authorization header' };
-    fromHeader = m[1];
-  }
+  const parsed = parseAuthorization(header);
+  if (parsed && 'malformed' in parsed) return { invalidRequest: `malformed ${parsed.malformed === 'dpop' ? 'DPoP' : 'Bearer'} authorization header` };
   if (fromBody.length > 0) {
-    if (fromHeader) return { invalidRequest: 'the access token must be sent in exactly one way' };
+    if (parsed) return { invalidRequest: 'the access token must be sent in exactly one way' };
     if (fromBody.length > 1 || !fromBody[0]) return { invalidRequest: 'access_token must be given exactly once' };
-    return { token: fromBody[0] };
+    return { presented: { scheme: 'bearer', token: fromBody[0] } };
   }
-  return fromHeader ? { token: fromHeader } : { missing: true };
+  return parsed ? { presented: parsed } : { missing: true };
 }
 
 function unauthorized(ctx: Context, description: string, withError: boolean): void {
@@ -108,11 +114,14 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
       unauthorized(ctx, 'an access token is required', false);
       return undefined;
     }
-    const resolved = await deps.lookupToken(extracted.token);
-    if (!resolved) {
-      unauthorized(ctx, 'the access token is invalid, expired or revoked', true);
+    const outcome = await deps.verifyAccessToken(ctx, extracted.presented);
+    if (!outcome.ok) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', outcome.challenge);
+      ctx.body = { error: outcome.error, error_description: outcome.description };
       return undefined;
     }
+    const resolved = outcome.token;
     const ccids = [...(resolved.client.ccauth_contact_center_ids ?? [])];
     if (resolved.kind === 'client_credentials') {
       return { subject: { kind: 'client', clientId: resolved.clientId, authorities: resolved.client.ccauth_authorities ?? [] }, ccids };
@@ -129,20 +138,20 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
     return { subject, ccids };
   }
 
-  function handler(render: (s: UserinfoSubject) => unknown) {
+  function handler(render: (s: UserinfoSubject, ctx: Context) => unknown) {
     return async (ctx: Context): Promise<void> => {
       ctx.set('Cache-Control', 'no-store');
       ctx.set('Pragma', 'no-cache');
       const origin = ctx.get('Origin');
       try {
         const found = await authenticate(ctx);
-        if (found) ctx.body = render(found.subject);
+        if (found) ctx.body = await render(found.subject, ctx);
         if (origin) {
           markCorsDecided(ctx);
           const allowed = found ? deps.cors.allowedFor(origin, found.ccids) : deps.cors.allowedAnywhere(origin);
           if (allowed) {
             ctx.set('Access-Control-Allow-Origin', origin);
-            ctx.set('Access-Control-Expose-Headers', 'WWW-Authenticate');
+            ctx.set('Access-Control-Expose-Headers', `WWW-Authenticate, ${GWS_USER_HEADER}`);
           }
         }
       } catch (err) {
@@ -159,5 +168,12 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
   router.post(USERINFO_PATH, cloud);
   router.get(OPENID_USERINFO_PATH, openid);
   router.post(OPENID_USERINFO_PATH, openid);
+  router.get(
+    JWT_USERINFO_PATH,
+    handler(async (s, ctx) => {
+      ctx.set(GWS_USER_HEADER, await deps.signUserJwt({ ...cloudUserDetails(s) }, String(openIdUserInfo(s).sub)));
+      return { status: { code: 0 } };
+    }),
+  );
   return router;
 }

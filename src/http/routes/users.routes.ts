@@ -8,14 +8,15 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { User } from '../../domain/user.ts';
-import type { EnvironmentServices } from '../../services/environment-services.ts';
+import type { EnvironmentServicesFor } from './environment-scope.ts';
 import { ok } from '../envelope.ts';
 import { uuidParam, validateBody } from '../validate.ts';
 import { createUserBody, updateUserBody } from './users.schemas.ts';
 
 /**
  * The user object of the API: `{id, username, dbid, firstName, lastName, email, authorities,
- * properties, enabled, contactCenterId, createdAt (epoch ms)}`; absent names/email are null.
+ * properties, enabled, mustChangePassword, passwordChangedAt (epoch ms), contactCenterId, createdAt
+ * (epoch ms)}`; absent names/email are null.
  * Never includes the password or its hash.
  */
 export function toApiUser(u: User): Record<string, unknown> {
@@ -29,6 +30,8 @@ export function toApiUser(u: User): Record<string, unknown> {
     authorities: u.authorities,
     properties: u.properties,
     enabled: u.enabled,
+    mustChangePassword: u.mustChangePassword,
+    passwordChangedAt: u.passwordChangedAt,
     contactCenterId: u.ccid,
     createdAt: u.createdAt,
   };
@@ -37,30 +40,31 @@ export function toApiUser(u: User): Record<string, unknown> {
 const ccidOf = (ctx: Context): string => uuidParam(ctx, 'ccid', 'contact center');
 const userIdOf = (ctx: Context): string => uuidParam(ctx, 'id', 'user');
 
-/** Routes of the users API; `services.users` does the work. */
-export function createUsersRouter(services: EnvironmentServices): Router {
+/** Routes of the users API; the caller's view of the users service does the work. */
+export function createUsersRouter(servicesFor: EnvironmentServicesFor): Router {
+  const users = (ctx: Context) => servicesFor(ctx).users;
   const router = new Router({ prefix: '/environment/v3/contact-centers' });
 
   router.post('/:ccid/users', async (ctx) => {
     const ccid = ccidOf(ctx);
     const { data } = validateBody(ctx, createUserBody);
-    const user = await services.users.create(ccid, data);
+    const user = await users(ctx).create(ccid, data);
     ctx.log.info({ event: 'user_created', ccid, user_id: user.id, admin: ctx.state.admin?.name }, 'user created');
     ok(ctx, { path: `/contact-centers/${ccid}/users/${user.id}`, data: toApiUser(user) });
   });
 
   router.get('/:ccid/users', async (ctx) => {
-    ok(ctx, { data: (await services.users.list(ccidOf(ctx))).map(toApiUser) });
+    ok(ctx, { data: (await users(ctx).list(ccidOf(ctx))).map(toApiUser) });
   });
 
   router.get('/:ccid/users/:id', async (ctx) => {
-    ok(ctx, { data: toApiUser(await services.users.get(ccidOf(ctx), userIdOf(ctx))) });
+    ok(ctx, { data: toApiUser(await users(ctx).get(ccidOf(ctx), userIdOf(ctx))) });
   });
 
   router.put('/:ccid/users/:id', async (ctx) => {
     const [ccid, id] = [ccidOf(ctx), userIdOf(ctx)];
     const { data } = validateBody(ctx, updateUserBody);
-    const user = await services.users.update(ccid, id, data);
+    const user = await users(ctx).update(ccid, id, data);
     const changed = Object.keys(data).filter((k) => k !== 'password');
     ctx.log.info({ event: 'user_updated', ccid, user_id: id, changed, password_changed: data.password !== undefined, admin: ctx.state.admin?.name }, 'user updated');
     ok(ctx, { data: toApiUser(user) });
@@ -68,7 +72,7 @@ export function createUsersRouter(services: EnvironmentServices): Router {
 
   router.delete('/:ccid/users/:id', async (ctx) => {
     const [ccid, id] = [ccidOf(ctx), userIdOf(ctx)];
-    await services.users.delete(ccid, id);
+    await users(ctx).delete(ccid, id);
     ctx.log.info({ event: 'user_deleted', ccid, user_id: id, admin: ctx.state.admin?.name }, 'user deleted');
     ok(ctx);
   });

@@ -2,7 +2,8 @@
  * Request schemas of `/environment/v3/contact-centers/{ccid}/users` (genesys-api.md §5.1, §5.2, §7).
  * Field names follow the Genesys user models: `username`, `firstName`, `lastName`, `email`,
  * `authorities` (role names such as `ROLE_AGENT`), `properties` (string → string), plus
- * `password` (plaintext in, never out) and `enabled`.
+ * `password` (plaintext in, never out), `enabled` and `mustChangePassword` (the user must choose a new
+ * password at the next sign-in; README "Password change and policy").
  */
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, usernameProblem } from '../../domain/user.ts';
@@ -89,6 +90,7 @@ const common = {
   authorities: z.array(authority, { error: 'must be an array of strings' }).max(100, 'must have at most 100 authorities'),
   properties,
   enabled: z.boolean({ error: 'must be true or false' }),
+  mustChangePassword: z.boolean({ error: 'must be true or false' }),
 };
 
 /** `POST .../users` body: `{"data":{username, password, firstName?, lastName?, email?, authorities?, properties?, enabled?}}`. */
@@ -102,6 +104,7 @@ export const createUserBody = z.object({
     authorities: common.authorities.default([]),
     properties: common.properties.default({}),
     enabled: common.enabled.default(true),
+    mustChangePassword: common.mustChangePassword.default(false),
   }),
 });
 
@@ -116,5 +119,6 @@ export const updateUserBody = z.object({
     authorities: common.authorities.optional(),
     properties: common.properties.optional(),
     enabled: common.enabled.optional(),
+    mustChangePassword: common.mustChangePassword.optional(),
   }),
 });

@@ -3,12 +3,15 @@
  * under {@link persistBeforeResponse} (oauth/write-behind.ts). oidc-provider saves the access token
  * and only then the refresh token; here both are queued and leave in one statement, and the
  * response waits for that commit (design.md §3: tokens are persisted before they are handed out).
+ * DPoP (RFC 9449 §5) is oidc-provider's; a missing-but-required or replayed proof answers
+ * `invalid_dpop_proof` instead of its `invalid_grant` (oauth/dpop.ts).
  */
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import * as builtin from 'oidc-provider/lib/actions/grants/authorization_code.js';
 import { boundGrantHelpers } from './builtin-helpers.ts';
 import { persistBeforeResponse } from '../write-behind.ts';
+import { asDpopProofError } from '../dpop.ts';
 
 /**
  * The grant's token-request parameters, as oidc-provider registers them itself: `code`,
@@ -23,6 +26,10 @@ export function authorizationCodeParameters(resourceIndicators: boolean): { para
 export function createAuthorizationCodeHandler(provider: Provider) {
   const helpers = boundGrantHelpers(provider);
   return async function authorizationCodeGrant(ctx: KoaContextWithOIDC): Promise<void> {
-    await persistBeforeResponse(ctx, () => builtin.handler(provider, helpers, ctx));
+    try {
+      await persistBeforeResponse(ctx, () => builtin.handler(provider, helpers, ctx));
+    } catch (err) {
+      throw asDpopProofError(err);
+    }
   };
 }

@@ -5,14 +5,17 @@
  * space-delimited scopes).
  *
  * Client authentication and the grant-type check have already run. Issues an opaque
- * ClientCredentials token (no refresh token), stored by digest like every other token.
- * Errors: `invalid_scope` for a scope outside a restricted client's list.
+ * ClientCredentials token (no refresh token), stored by digest like every other token. With a valid
+ * `DPoP` proof the token is bound to its key (`token_type: "DPoP"`, RFC 9449 §5; oauth/dpop.ts).
+ * Errors: `invalid_scope` for a scope outside a restricted client's list; `invalid_dpop_proof` for
+ * a malformed or replayed proof, or none from a `dpop_bound_access_tokens` client.
  */
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { CcauthClientExtras } from '../client-metadata.ts';
 import { resolveGrantedScope } from '../scopes.ts';
 import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
+import { createDpopBinder } from './dpop-binding.ts';
 
 export const CLIENT_CREDENTIALS_PARAMETERS = ['scope'];
 
@@ -21,13 +24,16 @@ export const CLIENT_CREDENTIALS_PARAMETERS = ['scope'];
  * access token for the API resource (`sub` = `client_id`); opaque clients are unaffected.
  */
 export function createClientCredentialsHandler(provider: Provider, jwt?: JwtAccessTokens) {
+  const dpop = createDpopBinder(provider);
   return async function clientCredentialsGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const client = ctx.oidc.client!;
+    const proof = await dpop.validate(ctx);
     const scope = resolveGrantedScope(client as unknown as CcauthClientExtras, (ctx.oidc.params as { scope?: string }).scope);
     const token = new provider.ClientCredentials({ client, scope });
     jwt?.attach(provider, token, client, scope);
+    dpop.bind(proof, token);
     ctx.oidc.entity('ClientCredentials', token);
     const value = await token.save();
-    ctx.body = { access_token: value, token_type: 'bearer', expires_in: token.expiration, scope };
+    ctx.body = { access_token: value, token_type: token.jkt ? 'DPoP' : 'bearer', expires_in: token.expiration, scope };
   };
 }

@@ -5,10 +5,15 @@
  * Client authentication and the "grant type allowed for this client" check have already run. The
  * handler authenticates the resource owner (ops principal or `domain\user`), saves a Grant, and
  * issues an access token (and a refresh token when the client has the `refresh_token` grant)
- * linked to it, so introspection, userinfo and refresh find them.
+ * linked to it, so introspection, userinfo and refresh find them. With a valid `DPoP` proof the
+ * access token is bound to its key (`token_type: "DPoP"`), and so is a public client's refresh
+ * token (RFC 9449 §5); a malformed or replayed proof, or none from a `dpop_bound_access_tokens`
+ * client, is `400 invalid_dpop_proof` before the password is looked at (oauth/dpop.ts).
  *
  * Errors: `invalid_request` (missing username/password), `invalid_grant` "Bad credentials" (wrong
- * username or password, disabled user, user outside the client's contact centers), `invalid_scope`,
+ * username or password, disabled user, user outside the client's contact centers), `invalid_grant`
+ * "password change required" (right password, but `mustChangePassword` is set or the password is
+ * older than the contact center's `password-max-age-days`: POST /auth/v3/change-password first), `invalid_scope`,
  * and 429 `invalid_request` "too many failed attempts; retry later" with `Retry-After` when the
  * login name or the address is over a failed-authentication limit (RFC 6749 §4.3.2 "MUST protect
  * the endpoint against brute force attacks"; services/rate-limit.service.ts). Every failure counts
@@ -23,6 +28,8 @@ import { resolveGrantedScope } from '../scopes.ts';
 import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
 import type { CredentialGuard } from '../../services/rate-limit.service.ts';
 import { tooManyAttempts } from '../client-auth.ts';
+import { boundGrantHelpers } from './builtin-helpers.ts';
+import { createDpopBinder } from './dpop-binding.ts';
 
 export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tenant'];
 
@@ -33,11 +40,14 @@ export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tena
  * With `guard`, failed attempts are limited (see the module comment).
  */
 export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens, guard?: CredentialGuard) {
+  const dpop = createDpopBinder(provider);
+  const { applyRefreshTokenBindings } = boundGrantHelpers(provider) as { applyRefreshTokenBindings(ctx: KoaContextWithOIDC, at: unknown, rt: unknown): Promise<void> };
   return async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const params = ctx.oidc.params as Record<string, string | undefined>;
     const { username, password } = params;
     if (!username) throw new errors.InvalidRequest("missing required parameter 'username'");
     if (!password) throw new errors.InvalidRequest("missing required parameter 'password'");
+    const proof = await dpop.validate(ctx);
 
     const client = ctx.oidc.client!;
     const extras = client as unknown as CcauthClientExtras;
@@ -62,6 +72,13 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
       throw err;
     }
     await attempt?.succeeded();
+    if (principal.kind === 'user' && principal.passwordChangeRequired) {
+      // the password was right (so it counted as a success), but it must be changed first
+      // (README "Password change and policy"; Genesys Workspace's change-password dialog)
+      const err = new errors.InvalidGrant('password change required');
+      err.error_description = 'password change required';
+      throw err;
+    }
 
     const grant = new provider.Grant({ accountId: principal.accountId, clientId: client.clientId });
     const withRefresh = client.grantTypeAllowed('refresh_token');
@@ -75,17 +92,19 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
 
     const at = new provider.AccessToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope });
     jwt?.attach(provider, at, client, scope);
+    dpop.bind(proof, at);
     ctx.oidc.entity('AccessToken', at);
     let rt: InstanceType<Provider['RefreshToken']> | undefined;
     if (withRefresh) {
       rt = new provider.RefreshToken({ accountId: principal.accountId, client, grantId, gty: 'password', scope, ...(resource ? { resource } : {}) });
+      await applyRefreshTokenBindings(ctx, at, rt); // a public client's refresh token gets the access token's jkt
       ctx.oidc.entity('RefreshToken', rt);
     }
     const [, accessToken, refreshToken] = await Promise.all([grantSaved, at.save(), rt?.save()]);
 
     ctx.body = {
       access_token: accessToken,
-      token_type: 'bearer',
+      token_type: at.jkt ? 'DPoP' : 'bearer',
       expires_in: at.expiration,
       ...(refreshToken ? { refresh_token: refreshToken } : {}),
       scope,

@@ -12,6 +12,13 @@
  * - a concurrent duplicate that loses the atomic `consume` race waits (up to `waitMs`) for the
  *   winner's sealed response;
  * - after the window, reuse revokes the grant (oidc-provider's behaviour).
+ *
+ * DPoP (RFC 9449 §5): oidc-provider's handler checks the proof, a public client's bound refresh
+ * token against it, and binds the new access token. A duplicate inside the grace window gets the
+ * successor only with a valid, unused proof of the key that successor's access token is bound to
+ * (none when it is unbound): the stolen old refresh token of a DPoP client, replayed without the
+ * private key, gets nothing (`invalid_grant`; a malformed, replayed or missing-but-required proof
+ * is `invalid_dpop_proof`).
  */
 import { errors } from 'oidc-provider';
 import type Provider from 'oidc-provider';
@@ -22,6 +29,8 @@ import type { OidcPayloadsRepository } from '../../repositories/oidc-payloads.re
 import type { PayloadUpdater } from '../../repositories/payload-updater.ts';
 import { digestToken } from '../../security/tokens.ts';
 import { persistBeforeResponse } from '../write-behind.ts';
+import { asDpopProofError } from '../dpop.ts';
+import type { ValidatedProof } from './dpop-binding.ts';
 
 /** Symmetric sealing of short-lived secrets (AES-256-GCM). `open` returns undefined when tampered. */
 export interface Sealer {
@@ -38,6 +47,8 @@ export interface RefreshGraceOptions {
 
 interface SealedSuccessor {
   clientId: string;
+  /** RFC 7638 thumbprint of the key the successor's access token is bound to (DPoP); absent when unbound. */
+  jkt?: string;
   /** Epoch milliseconds when the successor was issued. */
   issuedAtMs: number;
   body: Record<string, unknown>;
@@ -64,6 +75,11 @@ export function createRefreshTokenHandler(
   },
 ) {
   const helpers = boundGrantHelpers(provider);
+  const dpop = helpers as unknown as {
+    validateDpop(ctx: KoaContextWithOIDC): Promise<ValidatedProof | undefined>;
+    checkDpopRequired(ctx: KoaContextWithOIDC, proof: ValidatedProof | undefined, ErrorClass: unknown): void;
+    checkDpopReplay(ctx: KoaContextWithOIDC, proof: ValidatedProof | undefined, clientId: string, ErrorClass: unknown): Promise<void>;
+  };
   const { graceSeconds } = deps.options;
   const waitMs = deps.options.waitMs ?? 3000;
 
@@ -76,6 +92,9 @@ export function createRefreshTokenHandler(
     if (!opened) return 'gone';
     const successor = JSON.parse(opened) as SealedSuccessor;
     if (successor.clientId !== ctx.oidc.client!.clientId) throw new errors.InvalidGrant('client mismatch');
+    // the proof of this request was validated (and its jti recorded) before; it must be of the successor's key
+    const proof = await dpop.validateDpop(ctx);
+    if ((successor.jkt ?? undefined) !== proof?.thumbprint) throw new errors.InvalidGrant('DPoP proof key does not match the rotated refresh');
     const elapsed = Math.floor((Date.now() - successor.issuedAtMs) / 1000);
     const body = { ...successor.body };
     if (typeof body.expires_in === 'number') body.expires_in = Math.max(body.expires_in - elapsed, 0);
@@ -113,7 +132,11 @@ export function createRefreshTokenHandler(
         : await rotatedWithinGrace(idDigest)
       : false;
     if (idDigest && withinGrace) {
-      // A duplicate of a refresh that already rotated (or is rotating right now): same successor.
+      // A duplicate of a refresh that already rotated (or is rotating right now): same successor,
+      // for a valid, unused proof of the same key (checked in replay()).
+      const proof = await dpop.validateDpop(ctx);
+      dpop.checkDpopRequired(ctx, proof, errors.InvalidDpopProof);
+      await dpop.checkDpopReplay(ctx, proof, ctx.oidc.client!.clientId, errors.InvalidDpopProof);
       if (await awaitSuccessor(ctx, idDigest)) return;
       throw new errors.InvalidGrant('refresh token already used');
     }
@@ -123,10 +146,11 @@ export function createRefreshTokenHandler(
     } catch (err) {
       // Lost the atomic consume race to a concurrent duplicate: hand out the winner's response.
       if (idDigest && err instanceof errors.InvalidGrant && (await rotatedWithinGrace(idDigest)) && (await awaitSuccessor(ctx, idDigest))) return;
-      throw err;
+      throw asDpopProofError(err);
     }
     if (idDigest && ctx.oidc.entities.RotatedRefreshToken) {
-      const successor: SealedSuccessor = { clientId: ctx.oidc.client!.clientId, issuedAtMs: Date.now(), body: ctx.body as Record<string, unknown> };
+      const jkt = (ctx.oidc.entities.AccessToken as { jkt?: string } | undefined)?.jkt;
+      const successor: SealedSuccessor = { clientId: ctx.oidc.client!.clientId, ...(jkt ? { jkt } : {}), issuedAtMs: Date.now(), body: ctx.body as Record<string, unknown> };
       await deps.repo.setSuccessor('RefreshToken', idDigest, deps.sealer.seal(JSON.stringify(successor)), new Date(Date.now() + graceSeconds * 1000));
     }
   };

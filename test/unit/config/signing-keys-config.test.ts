@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../src/config/config.ts';
 
-const PROD = { NODE_ENV: 'production', OPS_PASSWORD: 'a-long-ops-password', COOKIE_KEYS: 'k1' };
+const PROD = { NODE_ENV: 'production', OPS_PASSWORD: 'a-long-ops-password', COOKIE_KEYS: 'k1-0123456789abcdef0123456789abcdef' };
 
 describe('signing-key configuration', () => {
   it('has defaults: ES256, 3600 s rotation delay, 5 s refresh, audience under PUBLIC_URL, no KEK outside production', () => {

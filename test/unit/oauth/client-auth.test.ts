@@ -116,6 +116,7 @@ describe('toClientMetadata', () => {
     contactCenterIds: [],
     pkceRequired: false,
     accessTokenFormat: 'opaque',
+    dpopBoundAccessTokens: false,
     enabled: true,
     createdAt: 0,
   });

@@ -77,6 +77,7 @@ ${v.contactCenters.length
         )}</div>${fieldError(f, 'contactCenterIds')}</fieldset>`
       : ''}
 <div class="field"><label><input type="checkbox" name="pkceRequired" value="true"${formValue(f, 'pkceRequired') === 'true' ? html` checked` : ''}> Require PKCE</label></div>
+<div class="field"><label><input type="checkbox" name="dpopBoundAccessTokens" value="true"${formValue(f, 'dpopBoundAccessTokens') === 'true' ? html` checked` : ''}> Require DPoP proofs <span class="hint">Every token request must carry a DPoP proof; tokens are bound to the client's key (RFC 9449).</span></label></div>
 <div class="actions"><button type="submit" class="btn primary">Create client</button><a class="btn secondary" href="/console/clients">Cancel</a></div>
 </form>`,
   });
@@ -105,12 +106,18 @@ export function clientEditPage(c: ConsolePageContext, v: { client: Client; conta
 <dt>Scopes</dt><dd><code>${cl.scope.join(' ')}</code></dd>
 <dt>Contact centers</dt><dd>${cl.contactCenterIds.length ? cl.contactCenterIds.map((id) => html`<span class="badge info" title="${id}">${v.contactCenters.get(id)?.label ?? id.slice(0, 8)}</span>`) : 'all'}</dd>
 <dt>Token lifetimes</dt><dd>access ${cl.accessTokenTtlSeconds} s · refresh ${cl.refreshTokenTtlSeconds} s</dd>
+<dt>DPoP</dt><dd>${cl.dpopBoundAccessTokens ? 'required on every token request' : 'optional (tokens are bound when a proof is sent)'}</dd>
 <dt>Created</dt><dd>${formatTime(cl.createdAt)}</dd>
 </dl></section>
 <section class="card" aria-labelledby="redirects-h"><h2 id="redirects-h">Redirect URIs</h2>
 <form method="post" action="${path}/redirect-uris">${csrfField(c.csrf)}
 <div class="field"><label for="redirectURIs">One per line <span class="hint">Absolute http(s) URLs, no fragment or wildcard.</span></label><textarea id="redirectURIs" name="redirectURIs">${formValue(f, 'redirectURIs', cl.redirectUris.join('\n'))}</textarea>${fieldError(f, 'redirectURIs')}</div>
 <button type="submit" class="btn primary">Save redirect URIs</button>
+</form></section>
+<section class="card" aria-labelledby="dpop-h"><h2 id="dpop-h">Sender-constrained tokens</h2>
+<form method="post" action="${path}/dpop">${csrfField(c.csrf)}
+<div class="field"><label><input type="checkbox" name="dpopBoundAccessTokens" value="true"${cl.dpopBoundAccessTokens ? html` checked` : ''}> Require DPoP proofs <span class="hint">Token requests without a DPoP proof are refused (RFC 9449).</span></label></div>
+<button type="submit" class="btn primary">Save DPoP setting</button>
 </form></section>
 </div>`,
     overlay: f?.credentials ? credentialsDialog(f.credentials, path) : undefined,

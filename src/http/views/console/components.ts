@@ -2,6 +2,7 @@
  * Building blocks shared by the console pages: notices, empty states, form fields with their error
  * in place, the CSRF field, dates, and the one-time credentials dialog.
  */
+import type { SetupStep } from '../../../domain/integration.ts';
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
 
@@ -35,6 +36,15 @@ export interface IssuedCredentialsView {
   redirectUris?: string[];
   /** Epoch ms until which the replaced secret still works (rotation with a grace period). */
   previousSecretExpiresAt?: number | null;
+  /** The product's set-up steps with this activation's values filled in (domain/integration.ts). */
+  setupSteps?: SetupStep[];
+  /** The product the steps are for (the catalogue entry's name). */
+  product?: string;
+}
+
+/** A numbered list of set-up steps: "<field>: <value>" (README "Prebuilt integrations and the ops console"). */
+export function setupStepsList(steps: readonly SetupStep[], id = 'setup-steps'): SafeHtml {
+  return html`<ol class="steps" id="${id}">${steps.map((s) => html`<li><strong>${s.field}</strong>: <code>${s.value}</code></li>`)}</ol>`;
 }
 
 /** UTC date and time, `2025-01-31 14:05 UTC`. */
@@ -123,6 +133,7 @@ ${copyRow('token-endpoint', 'Token URL', c.tokenEndpoint)}
 <dt>Client authentication</dt><dd>${authMethodsText(c.authMethods)}</dd>
 ${c.redirectUris?.length ? html`<dt>Redirect URIs</dt><dd>${c.redirectUris.map((u) => html`<code>${u}</code><br>`)}</dd>` : ''}
 </dl>
+${c.setupSteps?.length ? html`<h3 id="setup-title">Enter these values in ${c.product ?? 'the other product'}</h3>${setupStepsList(c.setupSteps, 'credentials-setup-steps')}` : ''}
 ${c.previousSecretExpiresAt ? html`<p class="notice ok below">The previous secret keeps working until ${formatTime(c.previousSecretExpiresAt)}, then never again.</p>` : ''}
 ${c.kind === 'rotated' && !c.previousSecretExpiresAt ? html`<p class="notice ok below">The previous secret no longer works.</p>` : ''}
 <div class="actions end"><a class="btn primary" href="${closeHref}" id="credentials-done">I have saved the credentials</a></div>

@@ -43,8 +43,9 @@ export function contactCenterPage(c: ConsolePageContext, v: { contactCenter: Con
 <td data-label="Username"><strong>${u.username}</strong></td>
 <td data-label="Name">${[u.firstName, u.lastName].filter(Boolean).join(' ') || html`<span class="muted">—</span>`}</td>
 <td data-label="Email">${u.email ?? html`<span class="muted">—</span>`}</td>
-<td data-label="Status">${u.enabled ? html`<span class="badge ok">Enabled</span>` : html`<span class="badge off">Disabled</span>`}</td>
+<td data-label="Status">${u.enabled ? html`<span class="badge ok">Enabled</span>` : html`<span class="badge off">Disabled</span>`}${u.mustChangePassword ? html` <span class="badge warn">Must change password</span>` : ''}</td>
 <td data-label="Created">${formatTime(u.createdAt)}</td>
+<td data-label="Password"><form method="post" action="/console/contact-centers/${cc.id}/users/${u.id}/password-change">${csrfField(c.csrf)}<input type="hidden" name="required" value="${u.mustChangePassword ? 'false' : 'true'}"><button type="submit" class="btn secondary small">${u.mustChangePassword ? 'Lift password change' : 'Require password change'}</button></form></td>
 </tr>`,
   );
   return renderConsolePage({
@@ -72,7 +73,7 @@ export function contactCenterPage(c: ConsolePageContext, v: { contactCenter: Con
 </div>
 <section aria-labelledby="users-h"><h2 id="users-h">Users</h2>
 ${v.users.length
-  ? html`<div class="card table-card"><table class="responsive"><thead><tr><th>Username</th><th>Name</th><th>Email</th><th>Status</th><th>Created</th></tr></thead><tbody>${rows}</tbody></table></div>`
+  ? html`<div class="card table-card"><table class="responsive"><thead><tr><th>Username</th><th>Name</th><th>Email</th><th>Status</th><th>Created</th><th><span class="sr">Password</span></th></tr></thead><tbody>${rows}</tbody></table></div>`
   : html`<div class="card">${emptyState('No users yet.', 'Create users with the Environment API (POST /environment/v3/contact-centers/{ccid}/users).')}</div>`}
 </section>`,
   });

@@ -5,11 +5,11 @@
  */
 import type { Client } from '../../../domain/client.ts';
 import { isPublicIntegration, needsRedirectUris } from '../../../domain/integration.ts';
-import type { Activation } from '../../../domain/integration.ts';
+import type { Activation, SetupStep } from '../../../domain/integration.ts';
 import type { IntegrationSummary } from '../../../services/integrations.service.ts';
 import { html } from '../html.ts';
 import type { SafeHtml } from '../html.ts';
-import { authMethodsText, credentialsDialog, csrfField, emptyState, fieldError, flashNotices, formatTime, formValue } from './components.ts';
+import { authMethodsText, credentialsDialog, setupStepsList, csrfField, emptyState, fieldError, flashNotices, formatTime, formValue } from './components.ts';
 import { renderConsolePage } from './layout.ts';
 import type { ConsolePageContext, ContactCenterOption } from './page-context.ts';
 
@@ -53,13 +53,19 @@ ${table}`,
   });
 }
 
-/** `/console/integrations/{id}`: details, Activate, activations; the credentials dialog after an activation or rotation. */
+/**
+ * `/console/integrations/{id}`: details, Activate, the product's set-up steps (which ccauth value
+ * goes into which field of its form), activations; the credentials dialog after an activation or
+ * rotation, with the steps filled in.
+ */
 export function integrationManagePage(
   c: ConsolePageContext,
   v: {
     integration: IntegrationSummary;
     activations: { activation: Activation; client: Client | undefined }[];
     contactCenters: ContactCenterOption[];
+    /** The product's set-up steps, deployment values filled in. */
+    setupSteps: SetupStep[];
   },
 ): string {
   const i = v.integration;
@@ -120,6 +126,9 @@ ${needsRedirectUris(i)
 <section class="card" aria-labelledby="template-h"><h2 id="template-h">What its clients get</h2>${facts}</section>
 <section class="card" aria-labelledby="activate-h"><h2 id="activate-h">Activate</h2>${activateForm}</section>
 </div>
+${v.setupSteps.length
+  ? html`<section class="card" aria-labelledby="setup-h"><h2 id="setup-h">Set up in the product</h2><p class="muted">After activation, enter these values in the product's own form:</p>${setupStepsList(v.setupSteps)}</section>`
+  : ''}
 <section aria-labelledby="activations-h"><h2 id="activations-h">Activations</h2>
 ${v.activations.length
   ? html`<div class="card table-card"><table class="responsive"><thead><tr><th>Contact center</th><th>Status</th><th>Client ID</th><th>Activated</th><th><span class="sr">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>`

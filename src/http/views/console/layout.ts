@@ -46,6 +46,7 @@ h2{margin:0 0 12px;font-size:17px}
 .facts{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:0}
 .facts dt{color:#52606d}
 .facts dd{margin:0}
+.steps{margin:0;padding-left:22px}.steps li{margin:4px 0}.steps code{word-break:break-all}
 table{width:100%;border-collapse:collapse;background:#fff}
 th,td{text-align:left;padding:10px 12px;border-bottom:1px solid #e6e9ef;vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.05em;color:#52606d;background:#f8f9fb}
