@@ -21,6 +21,9 @@ import * as m015 from './015_client_dpop_bound_access_tokens.ts';
 import * as m019 from './019_audit_retention.ts';
 import * as m020 from './020_integration_products.ts';
 import * as m026 from './026_password_policy.ts';
+import * as m021 from './021_client_keys.ts';
+import * as m022 from './022_used_assertion_ids.ts';
+import * as m023 from './023_single_sign_on.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -46,4 +49,7 @@ export const MIGRATIONS: ReadonlyArray<readonly [string, Migration]> = [
   ['019_audit_retention', m019],
   ['020_integration_products', m020],
   ['026_password_policy', m026],
+  ['021_client_keys', m021],
+  ['022_used_assertion_ids', m022],
+  ['023_single_sign_on', m023],
 ];

@@ -80,10 +80,19 @@ import { createOpsClientsRouter } from './http/routes/ops-clients.routes.ts';
 import { createEnvironmentRouters } from './http/routes/environment-routers.ts';
 import { createCsrfTokens } from './http/csrf.ts';
 import { logoutPages } from './http/logout-pages.ts';
+import { renderOAuthError } from './http/oauth-error-pages.ts';
+import { deviceFlowPages } from './http/device-pages.ts';
+import { deviceCodeGuard } from './http/middleware/device-code-guard.ts';
+import { createFlowMetrics, observeFlows } from './observability/flow-metrics.ts';
 import { createInteractionRouter } from './http/routes/interaction.routes.ts';
 import { createSignInRouter } from './http/routes/sign-in.routes.ts';
 import { createForcedPasswordChangeRouter } from './http/routes/forced-password-change.routes.ts';
 import { createSignOutRouter } from './http/routes/sign-out.routes.ts';
+import { createSingleSignOnService } from './federation/single-sign-on.service.ts';
+import { createIdentityProviderRouter } from './http/routes/identity-provider.routes.ts';
+import { createSamlRouter } from './http/routes/saml.routes.ts';
+import { createOidcRpRouter } from './http/routes/oidc-rp.routes.ts';
+import { AUTH_SCHEME_PATH, createAuthSchemeRouter } from './http/routes/auth-scheme.routes.ts';
 import { createLoginAttemptsRepository } from './repositories/login-attempts.repository.ts';
 import { createLoginAttemptsService } from './services/login-attempts.service.ts';
 import { createSignOutService } from './services/sign-out.service.ts';
@@ -217,12 +226,21 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     cors,
     refreshGraceSeconds: config.refreshReuseGraceSeconds,
     graceSealer: createGraceSealer(config.cookieKeys[0]!),
+    idSealer: createGraceSealer(config.cookieKeys[0]!, 'ccauth device code v1'),
     logoutPages,
+    errorPage: renderOAuthError,
+    deviceFlowPages,
     guard,
+    jwtBearerMaxLifetimeSeconds: config.jwtBearerMaxLifetimeSeconds,
+    allowInsecureJwksUri: config.nodeEnv !== 'production',
+    // single sign-on contact centers refuse the password grant (README "Single sign-on")
+    ssoOnly: (ccid) => sso.isSsoOnly(ccid),
   };
 
   // Signing keys live in Postgres (sealed); the provider is rebuilt when they change (design.md §3).
   const sealer = createSealer(deps.keyEncryptionKeys ?? config.keyEncryptionKeys ?? [loadOrCreateKeyFile(path.join(config.dataDir, 'key-encryption-key'))]);
+  // single sign-on per contact center (README "Signing in" → "Single sign-on"; src/federation/)
+  const sso = createSingleSignOnService({ knex, sealer, publicUrl: config.publicUrl, allowPlainHttp: redirectUriPolicy.allowPlainHttp });
   const signingKeys = createSigningKeysService({
     knex,
     sealer,
@@ -230,6 +248,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     rotationDelaySeconds: config.keyRotationDelaySeconds,
     idTokenTtlSeconds: ID_TOKEN_TTL_SECONDS,
   });
+  /** Accepted PAR and device authorization requests (observability/flow-metrics.ts), across provider rebuilds. */
+  const flowMetrics = createFlowMetrics(metrics.registry);
   /** Builds a complete provider (listeners included) for a key set; called again on every key change. */
   const buildProvider = ({ jwks, signingAlg }: ProviderBuildInput): Provider => {
     const provider = createProvider({
@@ -243,7 +263,15 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       if (!noteProviderServerError(ctx, err)) (ctx as Context).log?.error({ err }, 'oidc-provider server error');
     });
     provider.on('grant.error', (ctx, err) => (ctx as Context).log?.info({ event: 'grant_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail }, 'token request refused'));
+    // authorization endpoint errors (redirected to the client or shown as a page), as token errors are
+    provider.on('authorization.error', (ctx, err) =>
+      (ctx as Context).log?.info(
+        { event: 'authorization_error', error: (err as { error?: string }).error, detail: (err as { error_detail?: string }).error_detail, client_id: ctx.oidc?.client?.clientId },
+        'authorization request refused',
+      ),
+    );
     observeProvider(provider, metrics);
+    observeFlows(provider, flowMetrics);
     observeTokenReplays(provider, securityEvents);
     return provider;
   };
@@ -294,6 +322,8 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       [`${OAUTH_PREFIX}/token`, 'POST'],
       [`${OAUTH_PREFIX}/introspect`, 'POST'],
       [`${OAUTH_PREFIX}/revoke`, 'POST'],
+      [`${OAUTH_PREFIX}/par`, 'POST'],
+      [`${OAUTH_PREFIX}/device/auth`, 'POST'],
       [USERINFO_PATH, 'GET, POST'],
       [OPENID_USERINFO_PATH, 'GET, POST'],
       [JWT_USERINFO_PATH, 'GET'],
@@ -302,7 +332,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // OAuth endpoints: control characters/NUL in parameters → 400, bodies over OAUTH_BODY_LIMIT_BYTES → 413 (RFC 6749 JSON)
   const oauthInputMiddleware = oauthInput({ prefix: OAUTH_PREFIX, paths: [USERINFO_PATH, OPENID_USERINFO_PATH, JWT_USERINFO_PATH], bodyLimitBytes: config.inputLimits.oauthBodyBytes });
   // a (client, address) pair known to be blocked is answered 429 before the provider parses anything (issue 5)
-  const clientAuthEndpoints = new Set([`${OAUTH_PREFIX}/token`, `${OAUTH_PREFIX}/introspect`, `${OAUTH_PREFIX}/revoke`]);
+  const clientAuthEndpoints = new Set([
+    `${OAUTH_PREFIX}/token`,
+    `${OAUTH_PREFIX}/introspect`,
+    `${OAUTH_PREFIX}/revoke`,
+    `${OAUTH_PREFIX}/par`, // RFC 9126 pushed authorization requests
+    `${OAUTH_PREFIX}/device/auth`, // RFC 8628 device authorization
+  ]);
   const refuseBlockedMiddleware = refuseBlockedClients(guard, clientAuthEndpoints);
   const notFound = async (ctx: Context) => {
     ctx.status = 404;
@@ -349,7 +385,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     ],
     requireOps(ops, opsBasic),
   );
-  adminApi('/environment/v3', createEnvironmentRouters(createEnvironmentServices({ knex })), requireAdmin(ops, verifyAccessToken, opsBasic));
+  adminApi(
+    '/environment/v3',
+    [...createEnvironmentRouters(createEnvironmentServices({ knex })), createIdentityProviderRouter({ sso, publicUrl: config.publicUrl })],
+    requireAdmin(ops, verifyAccessToken, opsBasic),
+  );
+  // the login UI's question "password or single sign-on?" (no authentication; envelope answers)
+  adminApi(AUTH_SCHEME_PATH, [createAuthSchemeRouter({ sso })], (_ctx, next) => next());
   // a user's own password change (README "Password change and policy"): envelope answers, no admin guard
   const passwordChanges = createPasswordChangeService({ knex });
   adminApi(CHANGE_PASSWORD_PATH, [createChangePasswordRouter({ verifyAccessToken, principals, guard, passwords: passwordChanges })], (_ctx, next) => next());
@@ -364,9 +406,13 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
   // browser pages: interaction entry + consent, login, sign-out (README "Signing in")
   const csrf = createCsrfTokens(config.cookieKeys);
   app.use(createInteractionRouter({ getProvider, principals, csrf }).routes());
-  app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges }).routes());
+  app.use(createSignInRouter({ getProvider, principals, guard, csrf, passwords: passwordChanges, sso }).routes());
   app.use(createForcedPasswordChangeRouter({ getProvider, principals, csrf, passwords: passwordChanges }).routes());
+  app.use(createSamlRouter({ getProvider, principals, sso, secureCookies: new URL(config.publicUrl).protocol === 'https:' }).routes());
+  app.use(createOidcRpRouter({ sso, publicUrl: config.publicUrl }).routes());
   app.use(createSignOutRouter({ getProvider, verifyAccessToken, signOut: createSignOutService({ knex }), csrf }).routes());
+  // the device user code page is oidc-provider's (deviceFlowPages); wrong codes lock the address (RFC 8628 §5.1)
+  app.use(deviceCodeGuard(guard));
   // the ops console (issue 4): its own session sign-in, outside the ops Basic guard
   const consoleEnv = createEnvironmentServices({ knex });
   app.use(attemptScope('/console')); // console sign-in failures are limited per address too
@@ -382,6 +428,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
       audit,
       publicUrl: config.publicUrl,
       tokenEndpoint,
+      sso,
     }),
   );
   app.use(refuseBlockedMiddleware);
@@ -395,6 +442,7 @@ export async function createApp(deps: AppDeps): Promise<CcauthApp> {
     intervalMs: config.purgeIntervalMs,
     auditRetentionDays: config.auditRetentionDays,
     onPurged: (rows) => metrics.purgedRows.inc(rows),
+    extra: () => sso.purge(),
   });
 
   return {

@@ -34,6 +34,8 @@
  * generated key is kept in DATA_DIR/key-encryption-key), SIGNING_KEY_ALG (ES256),
  * KEY_ROTATION_DELAY_SECONDS (3600), KEY_REFRESH_INTERVAL_SECONDS (5), JWT_ACCESS_TOKEN_AUDIENCE
  * (`PUBLIC_URL/api`).
+ *
+ * Grants (README "API"): JWT_BEARER_MAX_LIFETIME_SECONDS (300).
  */
 import { z } from 'zod';
 import { parseKeyEncryptionKey } from '../security/seal.ts';
@@ -95,6 +97,7 @@ const envSchema = z
     RATE_LIMIT_ADDRESS_FAILURES: z.coerce.number().int().min(1).max(1_000_000).default(200),
     RATE_LIMIT_KNOWN_ADDRESS_DAYS: z.coerce.number().int().min(0).max(365).default(30),
     REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+    JWT_BEARER_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').max(1024).regex(/^\S+$/, 'must not contain whitespace').optional(),
     WORKERS: z.coerce.number().int().min(1).max(64).default(1),
     DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
@@ -189,6 +192,11 @@ export interface Config {
   readonly corsOrigins: readonly string[];
   /** Seconds a rotated refresh token's successor is handed out again to a duplicate request. */
   readonly refreshReuseGraceSeconds: number;
+  /**
+   * JWT_BEARER_MAX_LIFETIME_SECONDS (300): how far ahead of now a jwt-bearer grant assertion's
+   * `exp` may be, and how old its `iat` (RFC 7523 §3 items 4 and 6).
+   */
+  readonly jwtBearerMaxLifetimeSeconds: number;
   /** METRICS_TOKEN: Bearer token required on `GET /metrics`; undefined leaves it open. */
   readonly metricsToken: string | undefined;
   /** WORKERS: `node:cluster` worker processes serving HTTP (1 = no cluster). */
@@ -336,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       knownAddressSeconds: e.RATE_LIMIT_KNOWN_ADDRESS_DAYS * 86_400,
     }),
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    jwtBearerMaxLifetimeSeconds: e.JWT_BEARER_MAX_LIFETIME_SECONDS,
     metricsToken: e.METRICS_TOKEN,
     workers: e.WORKERS,
     databaseTimeouts: Object.freeze({

@@ -24,6 +24,11 @@ export interface User {
   passwordChangedAt: number;
   /** Epoch milliseconds. */
   createdAt: number;
+  /**
+   * Genesys "Use External User ID": the user's id at the contact center's identity provider
+   * (single sign-on `userMatch: "externalId"`), unique per contact center; null when unset.
+   */
+  externalId?: string | null;
 }
 
 /** A user row plus its contact center's environment, as the password grant and userinfo need it. */

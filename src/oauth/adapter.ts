@@ -8,6 +8,11 @@
  *   concurrent request) it throws `InvalidGrant`, so a code or refresh token redeemed concurrently
  *   yields exactly one token set.
  * - `Client` is served read-only from the `clients` table through {@link ClientSource}.
+ * - A DeviceCode (RFC 8628) is also looked up by its user code, when oidc-provider needs the device
+ *   code itself back (to update the row): that one id is kept in the payload sealed with AES-256-GCM
+ *   (`opts.idSealer`), never in clear, and removed from every payload handed out.
+ * - Destroying a Grant also destroys its child grants (token exchange for another client:
+ *   repositories/grant-links.repository.ts).
  */
 import { errors } from 'oidc-provider';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
@@ -16,12 +21,18 @@ import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repo
 import { createPayloadReader } from '../repositories/payload-reader.ts';
 import { createPayloadWriter } from '../repositories/payload-writer.ts';
 import { createPayloadUpdater } from '../repositories/payload-updater.ts';
+import { createGrantLinksRepository } from '../repositories/grant-links.repository.ts';
 import type { PayloadUpdater } from '../repositories/payload-updater.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
 import type { PayloadRowWithGrant } from '../repositories/payload-reader.ts';
 import { digestToken } from '../security/tokens.ts';
 import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers, tokenLookups } from './request-prefetch.ts';
 import { deferWrite } from './write-behind.ts';
+
+/** Payload key of a sealed id (models looked up by user code). */
+const SEALED_ID = 'ccauthSealedId';
+/** Models whose id is kept sealed in the payload. */
+const SEALED_ID_MODELS: ReadonlySet<string> = new Set(['DeviceCode']);
 
 /** Supplies client metadata (oidc-provider shape) by client_id. */
 export interface ClientSource {
@@ -36,7 +47,8 @@ export interface ClientSource {
  */
 function restore(model: string, id: string, row: PayloadRow | undefined, graceMs: number): AdapterPayload | undefined {
   if (!row) return undefined;
-  const payload = { ...(row.payload as AdapterPayload), jti: id };
+  const { [SEALED_ID]: _sealed, ...stored } = row.payload as AdapterPayload & { [SEALED_ID]?: string };
+  const payload = { ...stored, jti: id } as AdapterPayload;
   if (row.consumed_at) {
     const consumedMs = new Date(row.consumed_at).getTime();
     const inGrace = model === 'RefreshToken' && Date.now() - consumedMs <= graceMs;
@@ -59,13 +71,18 @@ const TOKEN_FIND_ROUTES = new Set(['introspection', 'revocation']);
  * @param knex the database; @param clients where Client metadata comes from;
  * @param opts.refreshGraceSeconds the refresh-token rotation grace window (seconds).
  */
-export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { refreshGraceSeconds?: number; updater?: PayloadUpdater } = {}) {
+export function createAdapterClass(
+  knex: Knex,
+  clients: ClientSource,
+  opts: { refreshGraceSeconds?: number; updater?: PayloadUpdater; idSealer?: { seal(s: string): string; open(s: string): string | undefined } } = {},
+) {
   const graceMs = (opts.refreshGraceSeconds ?? 0) * 1000;
   const repo = createOidcPayloadsRepository(knex);
   // token-path reads and writes go out batched under load (one statement for concurrent requests)
   const writer = createPayloadWriter(knex);
   const reader = createPayloadReader(knex);
   const updater = opts.updater ?? createPayloadUpdater(knex);
+  const grantLinks = createGrantLinksRepository(knex);
 
   return class PostgresAdapter implements Adapter {
     /**
@@ -92,6 +109,8 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
       tokenLookups.forget(currentRequest());
       if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
       const { jti: _jti, ...stored } = payload;
+      // RFC 8628: the device code must be recoverable from its user code (module comment)
+      if (SEALED_ID_MODELS.has(this.model) && opts.idSealer) (stored as Record<string, unknown>)[SEALED_ID] = opts.idSealer.seal(id);
       const write = writer.upsert({
         model: this.model,
         idDigest: digestToken(id),
@@ -151,7 +170,11 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
       const row = await repo.findByUserCode(this.model, userCode);
-      return row ? { ...(row.payload as AdapterPayload) } : undefined;
+      if (!row) return undefined;
+      const { [SEALED_ID]: sealed, ...payload } = row.payload as AdapterPayload & { [SEALED_ID]?: string };
+      const id = typeof sealed === 'string' ? opts.idSealer?.open(sealed) : undefined;
+      // without its id oidc-provider would save the device code's approval under a new one
+      return id ? { ...payload, jti: id } : undefined;
     }
 
     async consume(id: string): Promise<void> {
@@ -162,7 +185,12 @@ export function createAdapterClass(knex: Knex, clients: ClientSource, opts: { re
 
     async destroy(id: string): Promise<void> {
       tokenLookups.forget(currentRequest());
-      if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
+      if (this.model === 'Grant') {
+        prefetchedGrants.forget(currentRequest());
+        // grants made by token exchange for other clients die with the grant they came from (RFC 8693)
+        await Promise.all([repo.destroy(this.model, digestToken(id)), grantLinks.deleteChildren(id)]);
+        return;
+      }
       await repo.destroy(this.model, digestToken(id));
     }
 

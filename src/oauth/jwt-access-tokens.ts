@@ -11,7 +11,8 @@
  * - `getResourceServerInfo` describes it (audience, `accessTokenFormat: "jwt"`, signing alg, the
  *   client's access-token TTL) and refuses any other resource indicator, and any resource for an
  *   opaque client, with `invalid_target` (RFC 8707 §2);
- * - our own grants (client_credentials, password) attach it through {@link JwtAccessTokens.attach}.
+ * - our own grants (client_credentials, password) attach it through {@link JwtAccessTokens.attach}
+ *   and check a requested `resource` with {@link assertRequestedResource} (the same answers).
  *
  * The token (header `typ: at+jwt`) carries `iss` = PUBLIC_URL, `aud`, `exp`, `iat`, `jti`,
  * `client_id`, `scope`, and `sub` (the account id for user tokens, the client id otherwise). JWT
@@ -24,8 +25,25 @@ import type { AsymmetricSigningAlgorithm, Client, Configuration, KoaContextWithO
 import type { CcauthClientExtras } from './client-metadata.ts';
 import { ANY_SCOPE } from './client-metadata.ts';
 
-/** OIDC scopes that never belong to the API resource server. */
-const OIDC_ONLY_SCOPES = new Set(['openid', 'offline_access']);
+/**
+ * RFC 8707 §2 on the grants ccauth implements itself (client_credentials, password): the request's
+ * `resource` (absent, one value or several) must name the API resource, and only a jwt client may
+ * name it; the refresh_token and authorization_code grants get the same answers from oidc-provider
+ * through `getResourceServerInfo`.
+ * @throws errors.InvalidTarget for any resource of an opaque client (or without JWT access tokens
+ *   configured), for another resource, and for several different resources.
+ */
+export function assertRequestedResource(jwt: JwtAccessTokens | undefined, client: Client, requested: unknown): void {
+  if (requested === undefined) return;
+  const values = [...new Set(Array.isArray(requested) ? requested : [requested])];
+  if (values.length === 0) return;
+  if (!jwt || !jwt.isJwtClient(client)) throw new errors.InvalidTarget('resource indicators are only available to clients with JWT access tokens');
+  if (values.length > 1) throw new errors.InvalidTarget('only a single resource indicator value must be requested');
+  if (values[0] !== jwt.resource) throw new errors.InvalidTarget();
+}
+
+/** Scopes every client may ask for, so a jwt client's resource server admits them too. */
+const ALWAYS_ALLOWED_SCOPES = ['openid', 'offline_access'];
 
 export interface JwtAccessTokens {
   /** Resource indicator (RFC 8707) and `aud` of every JWT access token. */
@@ -35,7 +53,8 @@ export interface JwtAccessTokens {
   /**
    * Resource server description for a jwt client (oidc-provider `ResourceServer` shape).
    * @param scopes the scopes in play for this request; a `*` client's resource server admits them,
-   *   a restricted client's admits its own scope list. The grant still bounds what is issued.
+   *   a restricted client's admits its own scope list; both admit `openid` and `offline_access`, so
+   *   the token's `scope` is what was granted (RFC 9068 §2.2.3). The grant still bounds what is issued.
    */
   info(client: Client, scopes: Iterable<string>): ResourceServer;
   /**
@@ -75,9 +94,8 @@ export function createJwtAccessTokens(opts: { audience: string; signingAlg: stri
   const info = (client: Client, scopes: Iterable<string>): ResourceServer => {
     const c = extras(client);
     const allowed = c.ccauth_scopes ?? [];
-    const scope = allowed.includes(ANY_SCOPE)
-      ? [...new Set([ANY_SCOPE, ...scopes])].filter((s) => !OIDC_ONLY_SCOPES.has(s))
-      : allowed.filter((s) => !OIDC_ONLY_SCOPES.has(s));
+    // the token's `scope` is what was granted, OIDC scopes included (RFC 9068 §2.2.3, RFC 6749 §5.1)
+    const scope = allowed.includes(ANY_SCOPE) ? [...new Set([ANY_SCOPE, ...ALWAYS_ALLOWED_SCOPES, ...scopes])] : [...new Set([...ALWAYS_ALLOWED_SCOPES, ...allowed])];
     return {
       scope: scope.join(' '),
       audience: resource,

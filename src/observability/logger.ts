@@ -37,6 +37,17 @@ export const REDACT_PATHS = [
   '*.cookie',
   '*.headers.authorization',
   '*.headers.cookie',
+  // RFC 7523 / RFC 8693 / RFC 8628 credentials (README "Grants")
+  'assertion',
+  'client_assertion',
+  'subject_token',
+  'actor_token',
+  'device_code',
+  '*.assertion',
+  '*.client_assertion',
+  '*.subject_token',
+  '*.actor_token',
+  '*.device_code',
 ];
 
 export interface LoggerOptions {

@@ -10,6 +10,7 @@
  * | --- | --- | --- | --- |
  * | `ccauth_http_request_duration_seconds` | histogram | route, method, status | {@link httpMetricsMiddleware} |
  * | `ccauth_token_requests_total` | counter | grant_type, outcome (`success`/`error`), error | provider `grant.success` / `grant.error` ({@link observeProvider}) |
+ * | `ccauth_authorization_requests_total` | counter | outcome (`success`/`error`), error | provider `authorization.success` / `authorization.error`, and `server_error` on the authorization endpoint ({@link observeProvider}) |
  * | `ccauth_client_auth_failures_total` | counter | endpoint (`token`, `introspection`, `revocation`) | provider `*.error` events with `invalid_client` |
  * | `ccauth_argon2_verifications_total` | counter | purpose (`client_secret`), result (`match`/`mismatch`) | the client secret verifier (oauth/client-auth.ts) |
  * | `ccauth_argon2_verification_duration_seconds` | histogram | purpose | the client secret verifier (queue wait included) |
@@ -35,6 +36,8 @@ export interface Metrics {
   readonly registry: Registry;
   readonly httpRequestDuration: Histogram<'route' | 'method' | 'status'>;
   readonly tokenRequests: Counter<'grant_type' | 'outcome' | 'error'>;
+  /** Authorization endpoint outcomes (RFC 6749 §4.1.2 and §4.1.2.1), the resume after sign-in included. */
+  readonly authorizationRequests: Counter<'outcome' | 'error'>;
   readonly clientAuthFailures: Counter<'endpoint'>;
   readonly argon2Verifications: Counter<'purpose' | 'result'>;
   readonly argon2VerificationDuration: Histogram<'purpose'>;
@@ -139,6 +142,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       labelNames: ['grant_type', 'outcome', 'error'] as const,
       registers,
     }),
+    authorizationRequests: new Counter({
+      name: 'ccauth_authorization_requests_total',
+      help: 'Authorization endpoint answers by outcome (success: code issued; error: the OAuth error code)',
+      labelNames: ['outcome', 'error'] as const,
+      registers,
+    }),
     clientAuthFailures: new Counter({
       name: 'ccauth_client_auth_failures_total',
       help: 'Client authentication failures (invalid_client) by endpoint',
@@ -232,7 +241,7 @@ const errorOf = (err: unknown) => {
   return typeof e === 'string' && OAUTH_ERROR.test(e) ? e : 'other';
 };
 
-/** Subscribes the token/introspection/revocation metrics to an oidc-provider instance's events. */
+/** Subscribes the authorization/token/introspection/revocation metrics to an oidc-provider instance's events. */
 export function observeProvider(provider: ProviderLike, metrics: Metrics): void {
   provider.on('grant.success', ((ctx: OidcContext) => {
     metrics.tokenRequests.inc({ grant_type: grantTypeOf(ctx), outcome: 'success', error: 'none' });
@@ -242,8 +251,15 @@ export function observeProvider(provider: ProviderLike, metrics: Metrics): void 
     metrics.tokenRequests.inc({ grant_type: grantTypeOf(ctx), outcome: 'error', error });
     if (error === 'invalid_client') metrics.clientAuthFailures.inc({ endpoint: 'token' });
   }) as never);
+  provider.on('authorization.success', (() => {
+    metrics.authorizationRequests.inc({ outcome: 'success', error: 'none' });
+  }) as never);
+  provider.on('authorization.error', ((_ctx: unknown, err: unknown) => {
+    metrics.authorizationRequests.inc({ outcome: 'error', error: errorOf(err) });
+  }) as never);
   provider.on('server_error', ((ctx: OidcContext) => {
     if (ctx.oidc?.route === 'token') metrics.tokenRequests.inc({ grant_type: grantTypeOf(ctx), outcome: 'error', error: 'server_error' });
+    if (ctx.oidc?.route === 'authorization' || ctx.oidc?.route === 'resume') metrics.authorizationRequests.inc({ outcome: 'error', error: 'server_error' });
   }) as never);
   for (const endpoint of ['introspection', 'revocation'] as const) {
     provider.on(`${endpoint}.error`, ((_ctx: unknown, err: unknown) => {

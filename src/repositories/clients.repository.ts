@@ -2,7 +2,7 @@
  * SQL for `clients` and `client_contact_centers`. Pass a transaction as `db` to take part in it.
  */
 import type { Knex } from 'knex';
-import type { AccessTokenFormat, Client, ClientType } from '../domain/client.ts';
+import type { AccessTokenFormat, Client, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../domain/client.ts';
 
 interface ClientRow {
   client_id: string;
@@ -22,6 +22,10 @@ interface ClientRow {
   pkce_required: boolean;
   access_token_format: AccessTokenFormat;
   dpop_bound_access_tokens: boolean;
+  jwks: ClientJwks | null;
+  jwks_uri: string | null;
+  token_endpoint_auth_method: TokenEndpointAuthMethod | null;
+  require_pushed_authorization_requests: boolean;
   enabled: boolean;
   created_at: Date;
   contact_center_ids: string[] | null;
@@ -52,6 +56,10 @@ function toClient(r: ClientRow): Client {
     pkceRequired: r.pkce_required,
     accessTokenFormat: r.access_token_format,
     dpopBoundAccessTokens: r.dpop_bound_access_tokens,
+    jwks: r.jwks ?? null,
+    jwksUri: r.jwks_uri ?? null,
+    tokenEndpointAuthMethod: r.token_endpoint_auth_method ?? null,
+    requirePushedAuthorizationRequests: r.require_pushed_authorization_requests ?? false,
     enabled: r.enabled,
     createdAt: new Date(r.created_at).getTime(),
   };
@@ -76,6 +84,11 @@ function toRow(c: NewClient) {
     pkce_required: c.pkceRequired,
     access_token_format: c.accessTokenFormat,
     dpop_bound_access_tokens: c.dpopBoundAccessTokens,
+    // absent (undefined) keeps the column: knex leaves undefined values out of the statement
+    jwks: c.jwks === undefined ? undefined : c.jwks === null ? null : JSON.stringify(c.jwks),
+    jwks_uri: c.jwksUri,
+    token_endpoint_auth_method: c.tokenEndpointAuthMethod,
+    require_pushed_authorization_requests: c.requirePushedAuthorizationRequests,
     enabled: c.enabled,
   };
 }

@@ -52,7 +52,8 @@ function batchSql(slots: number, placeholder: (n: number) => string): string {
   CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('id', u.id, 'ccid', u.ccid, 'username', u.username, 'dbid', u.dbid,
     'first_name', u.first_name, 'last_name', u.last_name, 'email', u.email, 'authorities', u.authorities,
     'properties', u.properties, 'enabled', u.enabled, 'must_change_password', u.must_change_password,
-    'password_changed_at', u.password_changed_at, 'created_at', u.created_at, 'environment_id', c.environment_id) END AS account_user
+    'password_changed_at', u.password_changed_at, 'created_at', u.created_at, 'external_id', u.external_id,
+    'environment_id', c.environment_id) END AS account_user
 FROM (VALUES ${values}) AS k(i, model, id_digest, with_user)
 JOIN oidc_payloads p ON p.model = ANY(string_to_array(k.model, ',')) AND p.id_digest = k.id_digest
 LEFT JOIN oidc_payloads g ON p.grant_id IS NOT NULL AND p.model <> 'Grant' AND g.model = 'Grant'

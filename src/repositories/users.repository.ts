@@ -21,10 +21,11 @@ export interface UserRow {
   must_change_password: boolean;
   password_changed_at: Date;
   created_at: Date;
+  external_id?: string | null;
   environment_id?: string;
 }
 
-const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.must_change_password', 'u.password_changed_at', 'u.created_at'];
+const COLUMNS = ['u.id', 'u.ccid', 'u.username', 'u.dbid', 'u.first_name', 'u.last_name', 'u.email', 'u.authorities', 'u.properties', 'u.enabled', 'u.must_change_password', 'u.password_changed_at', 'u.created_at', 'u.external_id'];
 
 export function toUser(r: UserRow): User {
   return {
@@ -41,6 +42,7 @@ export function toUser(r: UserRow): User {
     mustChangePassword: r.must_change_password,
     passwordChangedAt: new Date(r.password_changed_at).getTime(),
     createdAt: new Date(r.created_at).getTime(),
+    externalId: r.external_id ?? null,
   };
 }
 
@@ -58,6 +60,8 @@ export interface NewUser {
   properties: Record<string, string>;
   enabled: boolean;
   mustChangePassword?: boolean;
+  /** Genesys "Use External User ID" (single sign-on); null or absent = none. */
+  externalId?: string | null;
 }
 
 /** Updatable fields; absent keys are left unchanged. A new `passwordHash` also sets `password_changed_at`. */
@@ -82,6 +86,7 @@ export function createUsersRepository(db: Knex) {
           properties: JSON.stringify(u.properties),
           enabled: u.enabled,
           must_change_password: u.mustChangePassword ?? false,
+          external_id: u.externalId ?? null,
         })
         .returning(COLUMNS.map((c) => c.slice(2)));
       return toUser(row as UserRow);
@@ -134,6 +139,21 @@ export function createUsersRepository(db: Knex) {
       return row ? (row as { password_hash: string }).password_hash : undefined;
     },
 
+    /**
+     * The user of contact center `ccid` an identity provider's answer names (single sign-on,
+     * src/federation/): by canonical username, external id, or email (case-insensitive; only when
+     * exactly one user has it). Disabled users are returned too (the caller refuses them).
+     */
+    async findForSso(ccid: string, match: 'username' | 'externalId' | 'email', value: string): Promise<UserWithContext | undefined> {
+      const q = db('users as u').join('contact_centers as c', 'c.id', 'u.ccid').select([...COLUMNS, 'c.environment_id']).where('u.ccid', ccid).limit(2);
+      if (match === 'username') q.where('u.username_canonical', value);
+      else if (match === 'externalId') q.where('u.external_id', value);
+      else q.whereRaw('lower(u.email) = lower(?)', [value]);
+      const rows = (await q) as UserRow[];
+      if (rows.length !== 1) return undefined;
+      return { ...toUser(rows[0]!), environmentId: rows[0]!.environment_id! };
+    },
+
     /** Applies changes; returns the updated user or undefined when it does not exist. */
     async update(ccid: string, id: string, c: UserChanges): Promise<User | undefined> {
       const patch: Record<string, unknown> = { updated_at: db.fn.now() };
@@ -150,6 +170,7 @@ export function createUsersRepository(db: Knex) {
       if (c.authorities !== undefined) patch.authorities = c.authorities;
       if (c.properties !== undefined) patch.properties = JSON.stringify(c.properties);
       if (c.enabled !== undefined) patch.enabled = c.enabled;
+      if (c.externalId !== undefined) patch.external_id = c.externalId;
       const [row] = await db('users').where({ ccid, id }).update(patch).returning(COLUMNS.map((x) => x.slice(2)));
       return row ? toUser(row as UserRow) : undefined;
     },

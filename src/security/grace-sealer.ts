@@ -6,9 +6,13 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Sealer } from '../oauth/grants/refresh-token.ts';
 
-/** Creates a sealer keyed from `secret` (e.g. the first COOKIE_KEYS entry). */
-export function createGraceSealer(secret: string): Sealer {
-  const key = Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), 'ccauth refresh-token grace v1', 32));
+/**
+ * Creates a sealer keyed from `secret` (e.g. the first COOKIE_KEYS entry). `purpose` is the HKDF
+ * info string: sealers for different purposes get independent keys (default: the refresh-token
+ * grace window's).
+ */
+export function createGraceSealer(secret: string, purpose = 'ccauth refresh-token grace v1'): Sealer {
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), purpose, 32));
   return {
     seal(plaintext) {
       const iv = randomBytes(12);

@@ -14,8 +14,9 @@
  * create clients inside their own transaction (activations.service.ts).
  */
 import type { Knex } from 'knex';
-import { GENESYS_IMPLIED_GRANT_TYPES } from '../domain/client.ts';
-import type { AccessTokenFormat, Client, ClientType } from '../domain/client.ts';
+import { GENESYS_IMPLIED_GRANT_TYPES, effectiveAuthMethod } from '../domain/client.ts';
+import type { AccessTokenFormat, Client, ClientJwks, ClientType, TokenEndpointAuthMethod } from '../domain/client.ts';
+import { jwksUriProblem } from '../domain/client-keys.ts';
 import type { AuditContext } from '../domain/audit-event.ts';
 import { AppError, notFound } from '../errors/app-error.ts';
 import { redirectUriProblem } from '../domain/redirect-uri.ts';
@@ -47,6 +48,13 @@ export interface ClientInput {
   accessTokenFormat: AccessTokenFormat;
   /** DPoP proofs mandatory on every token request (RFC 9449 §5.2); false when absent. */
   dpopBoundAccessTokens?: boolean | undefined;
+  /** Absent: the client type's default (domain/client.ts `effectiveAuthMethod`). */
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod | undefined;
+  /** Public keys (validated at the edge: domain/client-keys.ts); null clears. */
+  jwks?: ClientJwks | null | undefined;
+  /** null clears. */
+  jwksUri?: string | null | undefined;
+  requirePushedAuthorizationRequests?: boolean | undefined;
 }
 
 /** Fields `update` may change; absent keys keep their value (Genesys scripts send only redirectURIs). */
@@ -82,8 +90,26 @@ function withImpliedGrants(grants: string[]): string[] {
  */
 export const STRICT_REDIRECT_URI_POLICY: RedirectUriPolicy = Object.freeze({ allowPlainHttp: false });
 
-function checkRules(c: Pick<Client, 'clientType' | 'authorizedGrantTypes' | 'redirectUris'>, policy: RedirectUriPolicy): void {
+function checkRules(
+  c: Pick<Client, 'clientType' | 'authorizedGrantTypes' | 'redirectUris' | 'tokenEndpointAuthMethod' | 'jwks' | 'jwksUri' | 'secretHash'>,
+  policy: RedirectUriPolicy,
+): void {
   const issues = [];
+  const method = effectiveAuthMethod(c);
+  if ((c.clientType === 'PUBLIC') !== (method === 'none')) {
+    issues.push({ field: 'data.tokenEndpointAuthMethod', message: c.clientType === 'PUBLIC' ? 'a PUBLIC client uses none' : 'a CONFIDENTIAL client cannot use none' });
+  }
+  if (c.jwks && c.jwksUri) issues.push({ field: 'data.jwksUri', message: 'register jwks or jwksUri, not both' });
+  if (method === 'private_key_jwt' && !c.jwks && !c.jwksUri) {
+    issues.push({ field: 'data.jwks', message: 'private_key_jwt needs jwks or jwksUri (RFC 7523 §2.2)' });
+  }
+  if ((method === 'client_secret_basic' || method === 'client_secret_post') && !c.secretHash) {
+    issues.push({ field: 'data.client_secret', message: 'this client has no secret: give one to use client_secret_basic or client_secret_post' });
+  }
+  if (c.jwksUri) {
+    const problem = jwksUriProblem(c.jwksUri, policy);
+    if (problem) issues.push({ field: 'data.jwksUri', message: problem });
+  }
   c.redirectUris.forEach((uri, i) => {
     const problem = redirectUriProblem(uri, policy);
     if (problem) issues.push({ field: `data.redirectURIs.${i}`, message: problem });
@@ -124,10 +150,12 @@ export interface PreparedClient {
  */
 export async function prepareClient(input: ClientInput, policy: RedirectUriPolicy = STRICT_REDIRECT_URI_POLICY): Promise<PreparedClient> {
   let clientSecret: string | undefined;
-  if (input.clientType === 'CONFIDENTIAL') {
+  const keyOnly = input.tokenEndpointAuthMethod === 'private_key_jwt';
+  if (input.clientType === 'CONFIDENTIAL' && !keyOnly) {
     clientSecret = input.clientSecret ? input.clientSecret : generateSecret();
   } else if (input.clientSecret) {
-    throw new AppError('validation', 'validation failed', [{ field: 'data.client_secret', message: 'a PUBLIC client has no secret' }]);
+    const message = keyOnly ? 'a private_key_jwt client has no secret (RFC 7523 §2.2)' : 'a PUBLIC client has no secret';
+    throw new AppError('validation', 'validation failed', [{ field: 'data.client_secret', message }]);
   }
   const draft: NewClient = {
     clientId: input.clientId,
@@ -148,10 +176,14 @@ export async function prepareClient(input: ClientInput, policy: RedirectUriPolic
     pkceRequired: input.pkceRequired,
     accessTokenFormat: input.accessTokenFormat,
     dpopBoundAccessTokens: input.dpopBoundAccessTokens ?? false,
+    jwks: input.jwks ?? null,
+    jwksUri: input.jwksUri ?? null,
+    tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? null,
+    requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
     enabled: true,
   };
-  checkRules(draft, policy);
   if (clientSecret) draft.secretHash = await hashSecret(clientSecret);
+  checkRules(draft, policy);
   return { draft, clientSecret };
 }
 
@@ -235,6 +267,10 @@ export function createClientsService(deps: { knex: Knex; redirectUriPolicy?: Red
             pkceRequired: patch.pkceRequired ?? current.pkceRequired,
             accessTokenFormat: patch.accessTokenFormat ?? current.accessTokenFormat,
             dpopBoundAccessTokens: patch.dpopBoundAccessTokens ?? current.dpopBoundAccessTokens,
+            tokenEndpointAuthMethod: patch.tokenEndpointAuthMethod ?? current.tokenEndpointAuthMethod ?? null,
+            jwks: patch.jwks !== undefined ? patch.jwks : (current.jwks ?? null),
+            jwksUri: patch.jwksUri !== undefined ? patch.jwksUri : (current.jwksUri ?? null),
+            requirePushedAuthorizationRequests: patch.requirePushedAuthorizationRequests ?? current.requirePushedAuthorizationRequests ?? false,
           };
           checkRules(next, policy);
           await repo.update(next);

@@ -44,6 +44,12 @@ export function splitLogin(login: string, tenant?: string): { domain: string; us
 export interface PrincipalsService {
   /** Checks a username/password pair; undefined when either is wrong or the user is disabled. */
   authenticate(login: string, password: string, tenant?: string): Promise<Principal | undefined>;
+  /**
+   * The enabled contact-center user named by `subject` without a password (a signed assertion
+   * vouches for them: RFC 7523 §2.1): `domain\user`, the account id `user:<uuid>` or the user id.
+   * Never the ops principal. Undefined when unknown, disabled, or not a user.
+   */
+  findUserBySubject(subject: string): Promise<Extract<Principal, { kind: 'user' }> | undefined>;
   /** Loads the principal behind an account id (`ops` or `user:<uuid>`); undefined when gone or disabled. */
   findByAccountId(accountId: string): Promise<Principal | undefined>;
   /**
@@ -92,6 +98,20 @@ export function createPrincipalsService(deps: { knex: Knex; ops: OpsCredentials;
       if (accountId === OPS_ACCOUNT_ID) return { kind: 'ops', accountId: OPS_ACCOUNT_ID, username: deps.ops.username };
       if (!accountId.startsWith(USER_ACCOUNT_PREFIX) || !user || user.id !== accountId.slice(USER_ACCOUNT_PREFIX.length)) return undefined;
       return user.enabled ? { kind: 'user', accountId, user } : undefined;
+    },
+    async findUserBySubject(subject) {
+      if (typeof subject !== 'string' || subject.length === 0 || subject.length > 512 || !isStorableText(subject)) return undefined;
+      const id = subject.startsWith(USER_ACCOUNT_PREFIX) ? subject.slice(USER_ACCOUNT_PREFIX.length) : subject;
+      if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+        const user = await users.findWithContext(id.toLowerCase());
+        return user && user.enabled ? { kind: 'user', accountId: `${USER_ACCOUNT_PREFIX}${user.id}`, user } : undefined;
+      }
+      const parts = splitLogin(subject);
+      if (!parts || !isStorableText(parts.domain) || !isStorableText(parts.username)) return undefined;
+      const found = await users.findForLogin(parts.domain, canonicalUsername(parts.username));
+      if (!found || !found.enabled) return undefined;
+      const { passwordHash: _h, ...user } = found;
+      return { kind: 'user', accountId: `${USER_ACCOUNT_PREFIX}${user.id}`, user };
     },
     async findByAccountId(accountId) {
       if (accountId === OPS_ACCOUNT_ID) return { kind: 'ops', accountId: OPS_ACCOUNT_ID, username: deps.ops.username };

@@ -1,7 +1,7 @@
 /**
  * Periodic removal of expired `oidc_payloads` rows (oidc-provider never deletes; design.md §3) and
  * of audit events older than AUDIT_RETENTION_DAYS (README "Audit and secrets hygiene"; 0 keeps
- * them forever). Each batch runs in its own transaction under a transaction-scoped Postgres
+ * them forever), and of expired `used_assertion_ids` rows. Each batch runs in its own transaction under a transaction-scoped Postgres
  * advisory lock, so only one process purges at a time and no lock outlives a crashed process.
  */
 import type { Knex } from 'knex';
@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { OidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { createOidcPayloadsRepository } from '../repositories/oidc-payloads.repository.ts';
 import { createAuditEventsRepository } from '../repositories/audit-events.repository.ts';
+import { createUsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
 
 /** Advisory lock key of the purge job (any constant shared by all ccauth processes). */
 export const PURGE_LOCK_KEY = 0x63636175; // "ccau"
@@ -37,6 +38,8 @@ export function createPurgeJob(deps: {
   batchSize?: number;
   auditRetentionDays?: number;
   onPurged?: (rows: number) => void;
+  /** More expired rows to delete on each run (single sign-on requests and assertion IDs); returns rows deleted. */
+  extra?: () => Promise<number>;
 }): PurgeJob {
   const batchSize = deps.batchSize ?? 1000;
   let timer: NodeJS.Timeout | undefined;
@@ -76,8 +79,11 @@ export function createPurgeJob(deps: {
     try {
       // undefined: another process holds the lock and purges both tables
       total += (await drain((trx) => createOidcPayloadsRepository(trx).purgeExpired(batchSize))) ?? 0;
+      // expired single-use records of JWT assertion ids (RFC 7523 §3)
+      total += (await drain((trx) => createUsedAssertionIdsRepository(trx).purgeExpired(batchSize))) ?? 0;
       await purgeAudit();
       total += await deps.repo.clearExpiredSuccessors();
+      if (deps.extra) total += await deps.extra();
       if (total) {
         deps.logger.info({ event: 'purge', rows: total }, 'expired oidc rows purged');
         deps.onPurged?.(total);

@@ -37,6 +37,8 @@ export interface UserInput {
   enabled: boolean;
   /** The user must choose a new password at the next sign-in (absent: false). */
   mustChangePassword?: boolean | undefined;
+  /** Genesys "Use External User ID" (single sign-on); null = none. */
+  externalId?: string | null;
 }
 
 /** Fields `update` may change; absent keys keep their value, `null` clears a name or the email. */
@@ -63,6 +65,9 @@ const unknownContactCenter = (ccid: string): AppError => notFound(`contact cente
 
 /** Translates constraint violations of `users` into client-visible errors. */
 function translate(err: unknown, ccid: string, username: string | undefined): never {
+  if (isPgError(err, PG_UNIQUE_VIOLATION) && err.constraint === 'users_ccid_external_id_unique') {
+    throw new AppError('already_exists', `another user of contact center ${ccid} has this externalId`);
+  }
   if (isPgError(err, PG_UNIQUE_VIOLATION)) {
     const who = username !== undefined ? `user ${username}` : 'user';
     throw new AppError('already_exists', `${who} already exists in contact center ${ccid}`);
@@ -103,6 +108,7 @@ export function createUsersService(deps: { knex: Knex }): UsersService {
             properties: input.properties,
             enabled: input.enabled,
             mustChangePassword: input.mustChangePassword ?? false,
+            externalId: input.externalId ?? null,
           });
         })
         .catch((err) => translate(err, ccid, input.username));
@@ -135,6 +141,7 @@ export function createUsersService(deps: { knex: Knex }): UsersService {
         properties: patch.properties,
         enabled: patch.enabled,
         mustChangePassword: patch.mustChangePassword,
+        externalId: patch.externalId,
       };
       return knex
         .transaction(async (trx) => {

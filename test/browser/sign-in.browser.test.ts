@@ -220,4 +220,27 @@ describe.skipIf(!HAVE_CHROMIUM)(`sign-in in headless Chromium (skipped when ${CH
     expect((await redeem('workspace', landed.searchParams.get('code')!, verifier)).status).toBe(200);
     await context.close();
   });
+
+  it('shows an unregistered redirect URI as a styled page in words, not JSON, and stays on ccauth', async () => {
+    const context = await browser.newContext({ viewport: { width: 480, height: 720 } });
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text());
+    });
+    const q = new URLSearchParams({ client_id: 'chat_widget', redirect_uri: 'https://evil.example.com/cb', response_type: 'code', scope: 'openid', state: 's' });
+    const res = await page.goto(`${base}/auth/v3/oauth/authorize?${q}`);
+    expect(res!.status()).toBe(400);
+    expect(page.url().startsWith(`${base}/auth/v3/oauth/authorize?`)).toBe(true);
+    expect(await page.title()).toBe('This sign-in link cannot be used · ccauth');
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('This sign-in link cannot be used');
+    const text = (await page.locator('main').textContent())!;
+    expect(text).toContain('The application Web Chat asked to send you back to an address it has not registered');
+    expect(text).toContain('Tell the site that sent you');
+    expect(text).not.toContain('{"error"');
+    // the nonce'd stylesheet applies: the card is white on the grey page
+    expect(await page.locator('main').evaluate((m) => getComputedStyle(m).backgroundColor)).toBe('rgb(255, 255, 255)');
+    expect(violations).toEqual([]);
+    await context.close();
+  });
 });

@@ -93,3 +93,14 @@ export async function followInside(browser: Browser, location: string, publicUrl
   }
   throw new Error('too many redirects');
 }
+
+/**
+ * Where an accepted single sign-on answer (ACS or OIDC callback) moves the browser on to: the
+ * `url=` of its meta refresh (http/sso-redirect.ts `continueToSignIn`); throws when the response is
+ * not that page.
+ */
+export function continuedTo(res: { status: number; text: string }): string {
+  const m = /<meta http-equiv="refresh" content="0;url=([^"]+)">/.exec(res.text);
+  if (res.status !== 200 || !m) throw new Error(`not a continue page: ${res.status} ${res.text.slice(0, 300)}`);
+  return m[1]!.replace(/&amp;/g, '&');
+}

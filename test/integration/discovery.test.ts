@@ -73,7 +73,8 @@ for (const trustProxy of ['false', 'true']) {
       const [oidc, oauth] = await Promise.all(PATHS.map((p) => t.request.get(p)));
       expect(oauth!.body).toEqual(oidc!.body);
       expect(oidc!.body.code_challenge_methods_supported).toEqual(['S256']);
-      expect(oidc!.body.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+      // private_key_jwt with the client's registered keys (RFC 7523 §2.2); never client_secret_jwt
+      expect(oidc!.body.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']);
       expect(oidc!.body.response_types_supported).toEqual(['code']);
     });
 

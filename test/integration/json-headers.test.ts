@@ -30,7 +30,8 @@ describe('X-Content-Type-Options: nosniff on every JSON response', () => {
     ['token 401', () => t.request.post('/auth/v3/oauth/token').set('Authorization', basic('no-such-client', 'x')).type('form').send({ grant_type: 'client_credentials' })],
     ['introspection', () => t.request.post('/auth/v3/oauth/introspect').set('Authorization', basic(client.clientId, client.secret)).type('form').send({ token: accessToken })],
     ['revocation', () => t.request.post('/auth/v3/oauth/revoke').set('Authorization', basic(client.clientId, client.secret)).type('form').send({ token: 'unknown-token-unknown-token' })],
-    ['authorization error', () => t.request.get('/auth/v3/oauth/authorize?client_id=no-such-client&response_type=code')],
+    // a caller accepting only JSON (a browser gets the error page: README "Signing in" → "Error pages")
+    ['authorization error', () => t.request.get('/auth/v3/oauth/authorize?client_id=no-such-client&response_type=code').set('Accept', 'application/json')],
     ['jwks', () => t.request.get('/auth/v3/oauth/jwks')],
     ['OIDC discovery', () => t.request.get('/.well-known/openid-configuration')],
     ['RFC 8414 discovery', () => t.request.get('/.well-known/oauth-authorization-server')],

@@ -132,6 +132,43 @@ describe('JWT access tokens (RFC 9068)', () => {
     expect(res.body.error).toBe('invalid_target');
   });
 
+  it('honours resource (RFC 8707 §2) on client_credentials, password and refresh_token: the API for a jwt client, invalid_target otherwise', async () => {
+    const FOREIGN = 'https://elsewhere.example.com/';
+    const ops = { username: 'ops', password: 'ops' };
+    // the API resource: the same JWT access token as without it
+    const cc = await token(jwtClient, { grant_type: 'client_credentials', resource: AUDIENCE });
+    expect(cc.status, cc.text).toBe(200);
+    expect(await verifyAccessToken(cc.body.access_token)).toMatchObject({ aud: AUDIENCE, sub: jwtClient.clientId });
+    const pw = await token(jwtClient, { grant_type: 'password', ...ops, resource: AUDIENCE });
+    expect(pw.status, pw.text).toBe(200);
+    expect(await verifyAccessToken(pw.body.access_token)).toMatchObject({ aud: AUDIENCE, sub: 'ops' });
+    const rt = await token(jwtClient, { grant_type: 'refresh_token', refresh_token: pw.body.refresh_token, resource: AUDIENCE });
+    expect(rt.status, rt.text).toBe(200);
+    expect(await verifyAccessToken(rt.body.access_token)).toMatchObject({ aud: AUDIENCE });
+
+    const refused = [
+      await token(jwtClient, { grant_type: 'client_credentials', resource: FOREIGN }),
+      await token(jwtClient, { grant_type: 'password', ...ops, resource: FOREIGN }),
+      await token(jwtClient, { grant_type: 'refresh_token', refresh_token: rt.body.refresh_token, resource: FOREIGN }),
+      await token(jwtClient, { grant_type: 'client_credentials', resource: 'not a uri' }),
+      await token(opaque, { grant_type: 'client_credentials', resource: AUDIENCE }),
+      await token(opaque, { grant_type: 'password', ...ops, resource: AUDIENCE }),
+      await token(opaque, { grant_type: 'refresh_token', refresh_token: (await token(opaque, { grant_type: 'password', ...ops })).body.refresh_token, resource: AUDIENCE }),
+    ];
+    for (const res of refused) {
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.error, res.text).toBe('invalid_target');
+      expect(res.body.access_token).toBeUndefined();
+    }
+    // two different resources at once (RFC 8707 §2: one access token serves one resource here)
+    const two = await t.request.post('/auth/v3/oauth/token').set('Authorization', basic(jwtClient.clientId, jwtClient.secret)).type('form').send(`grant_type=client_credentials&resource=${encodeURIComponent(AUDIENCE)}&resource=${encodeURIComponent(FOREIGN)}`);
+    expect(two.status, two.text).toBe(400);
+    expect(two.body.error).toBe('invalid_target');
+    // the refused refresh did not spend the refresh token
+    const again = await token(jwtClient, { grant_type: 'refresh_token', refresh_token: rt.body.refresh_token });
+    expect(again.status, again.text).toBe(200);
+  });
+
   it('is not stored: introspection and revocation refuse it (verify the signature and exp instead)', async () => {
     const at = (await token(jwtClient, { grant_type: 'client_credentials' })).body.access_token;
     for (const endpoint of ['introspect', 'revoke']) {

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Response } from 'supertest';
 import { createContract } from '../helpers/openapi-contract.ts';
+import { idpMetadata, newKeyPair } from '../helpers/saml-idp.ts';
 import type { Contract } from '../helpers/openapi-contract.ts';
 import { OPS, basic, seedClientBody, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
@@ -148,6 +149,21 @@ describe('Environment API', () => {
     expect((await ops.get(`${env}/data-centers/00000000-0000-4000-8000-000000000000`)).status).toBe(404);
   });
 
+  it('the identity provider of a contact center, auth-scheme, and their failures', async () => {
+    const env = '/environment/v3';
+    const idp = newKeyPair();
+    const metadataXml = idpMetadata({ entityId: 'https://idp.example.com', ssoUrl: 'https://idp.example.com/sso', certificateB64: idp.certificateB64 });
+    const put = await ops.put(`${env}/contact-centers/${ids.cc}/identity-provider`, { data: { type: 'saml', metadataXml } });
+    expect(put.status).toBe(200);
+    expect((await ops.put(`${env}/contact-centers/${ids.cc}/identity-provider`, { data: { type: 'saml', metadataXml: 'not xml' } })).status).toBe(400);
+    expect((await ops.get(`${env}/contact-centers/${ids.cc}/identity-provider`)).body.data.type).toBe('saml');
+    const scheme = checked(await t.request.post('/auth/v3/auth-scheme').send({ data: { userName: 't100\\agent' } }));
+    expect(scheme.body.data.scheme).toBe('saml');
+    expect(checked(await t.request.post('/auth/v3/auth-scheme').send({ data: {} })).status).toBe(400);
+    expect((await ops.del(`${env}/contact-centers/${ids.cc}/identity-provider`)).status).toBe(200);
+    expect((await ops.get(`${env}/contact-centers/${ids.cc}/identity-provider`)).status).toBe(404);
+  });
+
   it('CORS origins one at a time, and their failures', async () => {
     const env = '/environment/v3';
     expect((await ops.post(`${env}/cors`, { data: { contactCenterId: ids.cc, origin: 'https://one.example.com' } })).body.data.added).toBe(true);
@@ -211,7 +227,7 @@ describe('user info, sign-out and operations routes', () => {
   it('the checker refuses an answer that does not match (a field missing, a field not described, an undescribed status)', () => {
     const fake = (status: number, body: unknown) =>
       ({ req: { method: 'GET', path: '/auth/v3/ops/clients/x' }, status, headers: { 'content-type': 'application/json; charset=utf-8' }, body }) as unknown as Response;
-    const client = { client_id: 'x', name: 'x', clientType: 'CONFIDENTIAL', internalClient: false, authorities: [], scope: ['*'], authorizedGrantTypes: ['client_credentials'], redirectURIs: [], accessTokenExpirationTimeout: 1, refreshTokenExpirationTimeout: 1, contactCenterIds: [], pkceRequired: false, accessTokenFormat: 'opaque', dpopBoundAccessTokens: false, createdAt: 1 };
+    const client = { client_id: 'x', name: 'x', clientType: 'CONFIDENTIAL', internalClient: false, authorities: [], scope: ['*'], authorizedGrantTypes: ['client_credentials'], redirectURIs: [], accessTokenExpirationTimeout: 1, refreshTokenExpirationTimeout: 1, contactCenterIds: [], pkceRequired: false, accessTokenFormat: 'opaque', dpopBoundAccessTokens: false, tokenEndpointAuthMethod: 'client_secret_basic', requirePushedAuthorizationRequests: false, createdAt: 1 };
     expect(contract.check(fake(200, { status: { code: 0 }, data: client }))).toBe('getClient');
     const { name: _name, ...noName } = client;
     expect(() => contract.check(fake(200, { status: { code: 0 }, data: noName }))).toThrow(/must have required property 'name'/);

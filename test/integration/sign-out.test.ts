@@ -145,6 +145,16 @@ describe('POST /auth/v3/sign-out', () => {
     const basicAuth = await t.request.post('/auth/v3/sign-out').set('Authorization', basic('ops', 'ops'));
     expect(basicAuth.status).toBe(401);
     expect(basicAuth.headers['www-authenticate']).toBe('Bearer realm="ccauth"');
+    // a token sent in a refused form: what was refused and why, not "required"
+    expect(basicAuth.body.status.message).toBe('the Authorization header uses the "Basic" scheme, which this endpoint does not accept; send "Authorization: Bearer <token>"');
+    const tk = await login();
+    for (const method of ['post', 'get'] as const) {
+      const query = await t.request[method](`/auth/v3/sign-out?access_token=${tk.access_token}`);
+      expect(query.status).toBe(401);
+      expect(query.body.status.message).toMatch(/^an access token in the URL query \(access_token=\.\.\.\) is not accepted \(RFC 6750 §2\.3/);
+      expect(query.text).not.toContain(tk.access_token);
+    }
+    expect(await tokenAlive(tk.access_token)).toBe(true);
     const bad = await signOut('x'.repeat(43));
     expectEnvelope(bad, 401, { status: { code: 20, message: 'the access token is invalid, expired or revoked' } });
     expect(bad.headers['www-authenticate']).toBe('Bearer realm="ccauth", error="invalid_token"');

@@ -150,6 +150,32 @@ describe('client authentication (RFC 6749 §2.3.1; seed 004)', () => {
   });
 });
 
+describe('a request that names no client (Genesys "Adding a data store with OAuth 2.0 authorization")', () => {
+  const MISSING_CLIENT_ID =
+    'client_id is missing: a public client sends client_id in the form body; a confidential client authenticates with HTTP Basic (client_id:client_secret) or with client_id and client_secret in the form body (RFC 6749 §2.3.1, §3.2.1)';
+
+  it('says that client_id is missing, at the token, introspection and revocation endpoints', async () => {
+    const created = await t.request
+      .post('/auth/v3/ops/clients')
+      .set('Authorization', basic('ops', 'ops'))
+      .send({ data: { client_id: 'journey_store', clientType: 'PUBLIC', authorizedGrantTypes: ['password'], scope: ['*'] } });
+    expect(created.status).toBe(200);
+    const res = await t.request.post(TOKEN).type('form').send({ grant_type: 'password', username: 'ops', password: 'ops' });
+    expect(res.status).toBe(400);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: MISSING_CLIENT_ID });
+    expect(res.text).not.toContain('"ops"');
+    for (const path of ['/auth/v3/oauth/introspect', '/auth/v3/oauth/revoke']) {
+      const other = await t.request.post(path).type('form').send({ token: 'x'.repeat(43) });
+      expect(other.status, path).toBe(400);
+      expect(other.body, path).toEqual({ error: 'invalid_request', error_description: MISSING_CLIENT_ID });
+    }
+    // with client_id the same request works
+    const ok = await t.request.post(TOKEN).type('form').send({ grant_type: 'password', client_id: 'journey_store', username: 'ops', password: 'ops' });
+    expect(ok.status).toBe(200);
+  });
+});
+
 describe('refresh_token grant', () => {
   it('rotates the refresh token and refuses the old one afterwards', async () => {
     const first = await passwordGrant();

@@ -165,6 +165,28 @@ describe('a contact-center user token (password grant)', () => {
     expect(res.headers['www-authenticate']).toBe('Bearer realm="ccauth"');
   });
 
+  it('says why a token sent in a refused form is refused, instead of "an access token is required"', async () => {
+    const { access_token } = await userToken();
+    for (const path of [CLOUD, OPENID]) {
+      const query = await t.request.get(`${path}?access_token=${access_token}`);
+      expect(query.status).toBe(401);
+      expect(query.body).toEqual({
+        error: 'invalid_token',
+        error_description:
+          'an access token in the URL query (access_token=...) is not accepted (RFC 6750 §2.3: it would end up in logs and browser history); send it in the Authorization header as "Bearer <token>", or as access_token in a form-encoded POST body',
+      });
+      expect(query.text).not.toContain(access_token);
+      const scheme = await t.request.get(path).set('Authorization', `Token ${access_token}`);
+      expect(scheme.status).toBe(401);
+      expect(scheme.headers['www-authenticate']).toBe('Bearer realm="ccauth"');
+      expect(scheme.body).toEqual({
+        error: 'invalid_token',
+        error_description: 'the Authorization header uses the "Token" scheme, which this endpoint does not accept; send "Authorization: Bearer <token>"',
+      });
+      expect(scheme.text).not.toContain(access_token);
+    }
+  });
+
   it('costs one SQL statement with the client cached (at most 3 without) and no client-secret verification', async () => {
     const { access_token } = await userToken();
     const verifications = { n: 0 };
@@ -280,7 +302,12 @@ describe('401 invalid_token (RFC 6750 §3)', () => {
         expect(res.status).toBe(401);
         expectJsonNoStore(res);
         expect(res.headers['www-authenticate']).toBe('Bearer realm="ccauth"');
-        expect(res.body).toEqual({ error: 'invalid_token', error_description: 'an access token is required' });
+        expect(res.body).toEqual({
+          error: 'invalid_token',
+          error_description: auth
+            ? 'the Authorization header uses the "Basic" scheme, which this endpoint does not accept; send "Authorization: Bearer <token>"'
+            : 'an access token is required',
+        });
       }
     }
   });

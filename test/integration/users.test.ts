@@ -89,7 +89,7 @@ describe('POST /environment/v3/contact-centers/{ccid}/users', () => {
     expect(res.body.path).toBe(`/contact-centers/${cc.ccid}/users/${d.id}`);
     expect(d.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(Object.keys(d).sort()).toEqual(
-      ['authorities', 'contactCenterId', 'createdAt', 'dbid', 'email', 'enabled', 'firstName', 'id', 'lastName', 'mustChangePassword', 'passwordChangedAt', 'properties', 'username'].sort(),
+      ['authorities', 'contactCenterId', 'createdAt', 'dbid', 'email', 'enabled', 'externalId', 'firstName', 'id', 'lastName', 'mustChangePassword', 'passwordChangedAt', 'properties', 'username'].sort(),
     );
     expect(d).toMatchObject({
       username: 'Agent.Smith',

@@ -73,6 +73,16 @@ function expectOauthUnavailable(res: CallResult, what: string): void {
   expect(res.ms, what).toBeLessThan(MAX_ANSWER_MS);
 }
 
+/** A browser page's answer during an outage: 503, the "temporarily unavailable" page, Retry-After, bounded. */
+function expectUnavailablePage(res: CallResult, what: string): void {
+  expect(res.status, `${what}: ${res.status} ${res.text}`).toBe(503);
+  expect(res.headers.get('content-type'), what).toBe('text/html; charset=utf-8');
+  expect(res.text, what).toContain('<code>temporarily_unavailable</code>');
+  expect(Number(res.headers.get('retry-after')), what).toBeGreaterThan(0);
+  expect(res.headers.get('cache-control'), what).toBe('no-store');
+  expect(res.ms, what).toBeLessThan(MAX_ANSWER_MS);
+}
+
 /** An admin API's answer during an outage: 503, Genesys envelope code 4, Retry-After, bounded. */
 function expectAdminUnavailable(res: CallResult, what: string): void {
   expect(res.status, `${what}: ${res.status} ${res.text}`).toBe(503);
@@ -115,7 +125,8 @@ async function expectUnavailableEverywhere(tokens: { access: string; refresh: st
   expectOauthUnavailable(info, 'userinfo');
   // the authorization endpoint: a JSON 503, or (when it could still name the client) the RFC 6749
   // §4.1.2.1 error redirect with temporarily_unavailable
-  if (authorize.status === 503) expectOauthUnavailable(authorize, 'authorize');
+  // (a browser: the "temporarily unavailable" page, README "Signing in" → "Error pages")
+  if (authorize.status === 503) expectUnavailablePage(authorize, 'authorize');
   else {
     expect(authorize.status, authorize.text).toBe(303);
     const loc = new URL(authorize.headers.get('location')!);
@@ -278,6 +289,22 @@ describe('the 503 mapping of OAuth and page responses (src/http/middleware/db-un
     expect(res.body).toEqual({ error: 'temporarily_unavailable', error_description: 'the service is temporarily unavailable; retry shortly' });
     expect(res.headers['retry-after']).toBe('5');
     expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('turns a provider error page (a browser at the authorization endpoint) into the 503 "temporarily unavailable" page', async () => {
+    const res = await app((ctx) => {
+      ctx.status = 500;
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.body = '<!DOCTYPE html><title>Something went wrong</title>';
+      noteProviderServerError(ctx, outage());
+    }).get('/auth/v3/oauth/authorize');
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.text).toContain('<h1>Sign-in unavailable</h1>');
+    expect(res.text).toContain('<code>temporarily_unavailable</code>');
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toContain("default-src 'none'");
   });
 
   it('rewrites an authorization error redirect to error=temporarily_unavailable (RFC 6749 §4.1.2.1)', async () => {

@@ -174,6 +174,24 @@ export function expectOAuthError(res: Answer, status?: number, error?: string): 
   expect(res.text).not.toMatch(STACK_TRACE);
 }
 
+/**
+ * Asserts the HTML page a browser gets for an authorization error that cannot go back to the
+ * client (README "Signing in" → "Error pages"): 4xx, `text/html`, the registered error code shown
+ * as `<code>`, no script, no stack trace.
+ */
+export function expectOAuthErrorPage(res: Answer, status?: number, error?: string): void {
+  if (status !== undefined) expect(res.status, res.text).toBe(status);
+  expect(res.status, res.text).toBeGreaterThanOrEqual(400);
+  expect(res.status, res.text).toBeLessThan(500);
+  expect(String(res.headers['content-type'])).toBe('text/html; charset=utf-8');
+  const text = res.text ?? '';
+  const code = /Error code: <code>([a-z_]+)<\/code>/.exec(text)?.[1];
+  expect(OAUTH_ERRORS.has(String(code)), text).toBe(true);
+  if (error !== undefined) expect(code, text).toBe(error);
+  expect(text).not.toContain('<script');
+  expect(text).not.toMatch(STACK_TRACE);
+}
+
 /** Asserts that nothing polluted `Object.prototype`. */
 export function expectNoPrototypePollution(): void {
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();

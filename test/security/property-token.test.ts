@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContactCenter } from '../helpers/fixtures.ts';
 import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
 import type { TestApp } from '../helpers/test-app.ts';
-import { STACK_TRACE, expectNoPrototypePollution, expectOAuthError, fcOptions, nastyString, rowCounts } from './hostile-helpers.ts';
+import { STACK_TRACE, expectNoPrototypePollution, expectOAuthError, expectOAuthErrorPage, fcOptions, nastyString, rowCounts } from './hostile-helpers.ts';
 import type { Answer } from './hostile-helpers.ts';
 
 const TOKEN = '/auth/v3/oauth/token';
@@ -177,7 +177,7 @@ describe('token, introspection and revocation endpoints under random input', { t
 });
 
 describe('authorization endpoint under random input', { timeout: 120_000 }, () => {
-  it('answers random query parameters with < 500: a redirect, or RFC 6749 JSON that stores nothing (150 runs)', async () => {
+  it('answers random query parameters with < 500: a redirect, or an error page (RFC 6749 JSON for a JSON caller) that stores nothing (150 runs)', async () => {
     const name = () =>
       fc.oneof(
         { weight: 3, arbitrary: fc.constantFrom('redirect_uri', 'state', 'nonce', 'login_hint', 'ui_locales', 'scope', 'code_challenge', 'code_challenge_method', 'prompt', 'max_age', 'hideTenant', 'request', 'claims', 'client_id', 'response_type') },
@@ -190,11 +190,11 @@ describe('authorization endpoint under random input', { timeout: 120_000 }, () =
         nastyString().map((s) => `${REDIRECT}/${s}`),
       );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(name(), value()), { maxLength: 8 }), fc.boolean(), async (pairs, withClient) => {
+      fc.asyncProperty(fc.array(fc.tuple(name(), value()), { maxLength: 8 }), fc.boolean(), fc.boolean(), async (pairs, withClient, jsonCaller) => {
         const base = withClient ? `client_id=${client.clientId}&redirect_uri=${encodeURIComponent(REDIRECT)}&response_type=code&scope=openid&` : '';
         const query = base + pairs.map(([k, v]) => `${encodeForm(k)}=${encodeForm(v)}`).join('&');
         const before = await rowCounts(t.db.knex);
-        const res = await t.request.get(`/auth/v3/oauth/authorize?${query}`);
+        const res = await t.request.get(`/auth/v3/oauth/authorize?${query}`).set('Accept', jsonCaller ? 'application/json' : 'text/html,*/*;q=0.8');
         expect(res.status, res.text).toBeLessThan(500);
         expect(res.text).not.toMatch(STACK_TRACE);
         if (res.status === 302 || res.status === 303) {
@@ -202,7 +202,10 @@ describe('authorization endpoint under random input', { timeout: 120_000 }, () =
           // only to the registered redirect URI or into ccauth's own interaction pages
           expect([REDIRECT, `${t.config.publicUrl}/auth/v3/interaction/${location.pathname.split('/').pop()}`]).toContain(`${location.origin}${location.pathname}`);
         } else {
-          expectOAuthError(res);
+          // a JSON caller gets RFC 6749 JSON; a browser the error page, or the JSON of the OAuth
+          // input gate (http/middleware), which refuses malformed input before oidc-provider
+          if (jsonCaller || String(res.headers['content-type']).startsWith('application/json')) expectOAuthError(res);
+          else expectOAuthErrorPage(res);
           expect(await rowCounts(t.db.knex)).toEqual(before);
         }
       }),

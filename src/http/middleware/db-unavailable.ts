@@ -10,7 +10,9 @@
  * oidc-provider catches every error of its endpoints and renders it itself, so the cause is
  * reported from its `server_error` event through {@link noteProviderServerError}; this middleware
  * (mounted around everything below the request context) then rewrites the response:
- * - a JSON/HTML error response (status 500) → the 503 above;
+ * - a JSON error response (status 500) → the 503 above; an HTML error page (oidc-provider's
+ *   `renderError` for a browser, http/oauth-error-pages.ts) → 503 with the "temporarily
+ *   unavailable" page;
  * - an authorization-endpoint error redirect (`Location: ...?error=server_error`) →
  *   `error=temporarily_unavailable` (RFC 6749 §4.1.2.1), status unchanged;
  * - an error thrown by our own routes (userinfo, sign-in, interaction pages) → the 503 above;
@@ -21,6 +23,7 @@
  */
 import type { Context, Next } from 'koa';
 import { isDatabaseUnavailable } from '../../db/errors.ts';
+import { renderUnavailablePage } from '../oauth-error-pages.ts';
 
 /** Seconds a client is told to wait before retrying (`Retry-After`). */
 export const DB_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
@@ -50,7 +53,9 @@ function answer503(ctx: Context, err: unknown): void {
   ctx.status = 503;
   ctx.set('Retry-After', String(DB_UNAVAILABLE_RETRY_AFTER_SECONDS));
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { ...DB_UNAVAILABLE_BODY };
+  // a page for a person in a browser (oidc-provider's renderError answered HTML), JSON otherwise
+  if (ctx.response.is('html')) renderUnavailablePage(ctx);
+  else ctx.body = { ...DB_UNAVAILABLE_BODY };
 }
 
 /** Rewrites `error=server_error` in an authorization error redirect; true when it did. */

@@ -7,7 +7,9 @@
  *
  * Not described here: oidc-provider's OAuth endpoints (token, authorize, introspection,
  * revocation, JWKS, logout), which discovery describes (RFC 8414, `/.well-known/*`), and the pages
- * people use in a browser (sign-in, interaction, console), listed in {@link UNDOCUMENTED_ROUTES}.
+ * people use in a browser (sign-in, interaction, console) and the single sign-on protocol endpoints
+ * an identity provider talks to (SAML metadata and ACS, the OpenID Connect callback), listed in
+ * {@link UNDOCUMENTED_ROUTES}.
  */
 import { z } from 'zod';
 import { createContactCenterBody, updateContactCenterBody } from '../routes/contact-centers.schemas.ts';
@@ -21,13 +23,15 @@ import { putSettingBody } from '../routes/settings.schemas.ts';
 import { createUserBody, updateUserBody } from '../routes/users.schemas.ts';
 import { addCorsOriginBody, removeCorsOriginQuery } from '../routes/cors.routes.ts';
 import { changePasswordBody } from '../routes/change-password.routes.ts';
+import { putIdentityProviderBody } from '../routes/identity-provider.schemas.ts';
+import { authSchemeBody } from '../routes/auth-scheme.routes.ts';
 import type { ApiOperation } from './operation.ts';
 
 /**
  * Path prefixes of mounted routes that are deliberately not API operations: browser pages (HTML
  * for people, README "Signing in" and "Prebuilt integrations and the ops console").
  */
-export const UNDOCUMENTED_ROUTES: readonly string[] = ['/console', '/auth/v3/interaction', '/auth/v3/sign-in', '/auth/v3/sign-out/confirm'];
+export const UNDOCUMENTED_ROUTES: readonly string[] = ['/console', '/auth/v3/interaction', '/auth/v3/sign-in', '/auth/v3/sign-out/confirm', '/auth/v3/saml', '/auth/v3/oidc'];
 
 const ops = '/auth/v3/ops';
 const env = '/environment/v3';
@@ -97,6 +101,10 @@ export const OPERATIONS: readonly ApiOperation[] = [
   { method: 'get', path: `${env}/data-centers/{id}`, operationId: 'getDataCenter', summary: 'Read a data center', tag: 'Data centers', auth: 'admin', ok: { envelope: { data: 'DataCenter' } } },
   { method: 'put', path: `${env}/data-centers/{id}`, operationId: 'updateDataCenter', summary: 'Update a data center', tag: 'Data centers', auth: 'admin', body: updateDataCenterBody, ok: { envelope: { data: 'DataCenter', path: true } }, errors: [409] },
   { method: 'delete', path: `${env}/data-centers/{id}`, operationId: 'deleteDataCenter', summary: 'Delete a data center', tag: 'Data centers', auth: 'admin', ok: { envelope: {} } },
+  { method: 'put', path: `${env}/contact-centers/{ccid}/identity-provider`, operationId: 'putIdentityProvider', summary: "Set the contact center's single sign-on identity provider (SAML 2.0 or OpenID Connect; audited)", tag: 'Single sign-on', auth: 'admin', body: putIdentityProviderBody, ok: { envelope: { data: 'IdentityProvider', path: true } } },
+  { method: 'get', path: `${env}/contact-centers/{ccid}/identity-provider`, operationId: 'getIdentityProvider', summary: "The contact center's identity provider (never a secret)", tag: 'Single sign-on', auth: 'admin', ok: { envelope: { data: 'IdentityProvider' } } },
+  { method: 'delete', path: `${env}/contact-centers/{ccid}/identity-provider`, operationId: 'deleteIdentityProvider', summary: 'Remove the identity provider: its users sign in with a password again', tag: 'Single sign-on', auth: 'admin', ok: { envelope: {} } },
+  { method: 'post', path: '/auth/v3/auth-scheme', operationId: 'authScheme', summary: 'Password or single sign-on for a login name (Genesys A10; the same answer time for unknown names)', tag: 'Single sign-on', auth: 'none', body: authSchemeBody, ok: { envelope: { data: 'AuthScheme' } } },
   { method: 'get', path: `${env}/cors`, operationId: 'listCorsOrigins', summary: "Every contact center's CORS origins (Genesys E12)", tag: 'CORS', auth: 'admin', ok: { envelope: { data: 'CorsOrigins' } } },
   { method: 'post', path: `${env}/cors`, operationId: 'addCorsOrigin', summary: "Add one origin to a contact center's cors-origins (normalized, idempotent; Genesys E13)", tag: 'CORS', auth: 'admin', body: addCorsOriginBody, ok: { envelope: { data: 'CorsOriginAdded' } } },
   { method: 'delete', path: `${env}/cors`, operationId: 'removeCorsOrigin', summary: "Remove one origin from a contact center's cors-origins (404 when not listed)", tag: 'CORS', auth: 'admin', query: removeCorsOriginQuery, ok: { envelope: {} }, errors: [404] },

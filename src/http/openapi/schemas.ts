@@ -42,6 +42,10 @@ export const ClientSchema = component(
     pkceRequired: z.boolean(),
     accessTokenFormat: z.enum(['opaque', 'jwt']),
     dpopBoundAccessTokens: z.boolean().describe('every token request must carry a DPoP proof (RFC 9449 §5.2)'),
+    tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']).describe('how the client authenticates at the token endpoint'),
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())) }).optional().describe('public keys verifying its JWT assertions (private_key_jwt, jwt-bearer)'),
+    jwksUri: z.string().optional().describe('where it publishes its JWK Set'),
+    requirePushedAuthorizationRequests: z.boolean().describe('authorization requests must be pushed first (RFC 9126 §6)'),
     createdAt: epochMs,
     encrypted_client_secret: z.string().optional().describe('a fingerprint of the stored secret hash (never the secret)'),
   }),
@@ -203,10 +207,27 @@ export const UserSchema = component(
     enabled: z.boolean(),
     mustChangePassword: z.boolean().describe('the user must choose a new password at the next sign-in'),
     passwordChangedAt: epochMs,
+    externalId: z.string().nullable().describe('Genesys "Use External User ID" (single sign-on matching)'),
     contactCenterId: uuid,
     createdAt: epochMs,
   }),
 );
+
+export const IdentityProviderSchema = component(
+  'IdentityProvider',
+  "A contact center's single sign-on identity provider: its settings (never the upstream client secret), what the SAML metadata says (`idp`), ccauth's SP endpoints to give the IdP (`serviceProvider`), and the last sign-in and refusal. Fields depend on `type`.",
+  z.looseObject({
+    contactCenterId: uuid,
+    type: z.enum(['saml', 'oidc']),
+    userMatch: z.enum(['username', 'externalId', 'email']),
+    jitProvisioning: z.boolean(),
+    ssoOnly: z.boolean(),
+    createdAt: epochMs,
+    updatedAt: epochMs,
+  }),
+);
+
+export const AuthSchemeSchema = component('AuthScheme', 'How the user signs in: `basic` (password), `saml` or `oidc` (single sign-on); decided by the login domain only.', z.object({ scheme: z.enum(['basic', 'saml', 'oidc']) }));
 
 export const CorsOriginsSchema = component(
   'CorsOrigins',

@@ -33,6 +33,8 @@ import { consoleMessagePage } from '../views/console/message.view.ts';
 import { consoleSignInPage } from '../views/console/sign-in.view.ts';
 import { registerClientPages } from './console-clients.routes.ts';
 import { registerContactCenterPages } from './console-contact-centers.routes.ts';
+import { registerSsoPages } from './console-sso.routes.ts';
+import type { SingleSignOnService } from '../../federation/single-sign-on.service.ts';
 import { registerIntegrationPages } from './console-integrations.routes.ts';
 import {
   CONSOLE_PREFIX,
@@ -65,6 +67,8 @@ export interface ConsoleDeps {
   publicUrl: string;
   /** Absolute URL of the token endpoint, shown with new credentials. */
   tokenEndpoint: string;
+  /** Single sign-on (Contact centers → Single sign-on); the pages are absent without it. */
+  sso?: SingleSignOnService;
 }
 
 /** Fixed messages of the sign-in page (`?error=`, `?notice=`): nothing from the URL is echoed. */
@@ -80,7 +84,8 @@ export const CONSOLE_SIGN_IN_NOTICES = { 'signed-out': 'You have signed out.' } 
 
 const SIGN_IN_PATH = `${CONSOLE_PREFIX}/sign-in`;
 const HOME = `${CONSOLE_PREFIX}/integrations`;
-const FORM_LIMIT = '64kb';
+// pasted SAML IdP metadata (Contact centers → Single sign-on) can be several hundred KiB
+const FORM_LIMIT = '1mb';
 const AUDIT_PAGE_SIZE = 50;
 
 /** A `next` target after sign-in: a console path only (no other origin, no `//`, no `\`). */
@@ -185,6 +190,7 @@ export function createConsole(deps: ConsoleDeps) {
   registerIntegrationPages(router, deps);
   registerClientPages(router, deps);
   registerContactCenterPages(router, deps);
+  if (deps.sso) registerSsoPages(router, { ...deps, sso: deps.sso });
 
   const publicRoutes = publicRouter.routes();
   const routes = router.routes();

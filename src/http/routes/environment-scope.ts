@@ -4,7 +4,7 @@
  * returns them limited to `ctx.state.admin.contactCenterIds` (services/admin-scope.ts).
  */
 import type { Context } from 'koa';
-import { AppError } from '../../errors/app-error.ts';
+import { AppError, notFound } from '../../errors/app-error.ts';
 import { scopeEnvironmentServices } from '../../services/admin-scope.ts';
 import type { EnvironmentServices } from '../../services/environment-services.ts';
 import type { AdminPrincipal } from '../middleware/admin-auth.ts';
@@ -22,4 +22,18 @@ export function environmentServicesFor(services: EnvironmentServices): Environme
     if (!admin || !Array.isArray(admin.contactCenterIds)) throw new AppError('forbidden', 'no admin principal');
     return scopeEnvironmentServices(services, admin.contactCenterIds);
   };
+}
+
+/**
+ * The contact center `ccid` of the request's path, when the caller's binding allows it: for a
+ * resource kept outside {@link EnvironmentServices} (a contact center's identity provider). Fails
+ * closed like {@link environmentServicesFor}; a contact center outside the binding is `not_found`,
+ * exactly as one that does not exist (services/admin-scope.ts).
+ * @throws AppError forbidden (no admin principal) | not_found (outside the binding)
+ */
+export function contactCenterInScope(ctx: Context, ccid: string): string {
+  const admin = ctx.state.admin as AdminPrincipal | undefined;
+  if (!admin || !Array.isArray(admin.contactCenterIds)) throw new AppError('forbidden', 'no admin principal');
+  if (admin.contactCenterIds.length > 0 && !admin.contactCenterIds.includes(ccid)) throw notFound(`contact center ${ccid}`);
+  return ccid;
 }

@@ -3,7 +3,8 @@
  * HTTP Basic with the ops credentials on every route.
  */
 import Router from '@koa/router';
-import type { Client } from '../../domain/client.ts';
+import { effectiveAuthMethod } from '../../domain/client.ts';
+import type { Client, ClientJwks } from '../../domain/client.ts';
 import { AppError } from '../../errors/app-error.ts';
 import type { z } from 'zod';
 import type { ClientInput, ClientPatch, ClientsService } from '../../services/clients.service.ts';
@@ -31,6 +32,10 @@ export function toGenesysClient(c: Client): Record<string, unknown> {
     pkceRequired: c.pkceRequired,
     accessTokenFormat: c.accessTokenFormat,
     dpopBoundAccessTokens: c.dpopBoundAccessTokens,
+    tokenEndpointAuthMethod: effectiveAuthMethod(c),
+    ...(c.jwks ? { jwks: c.jwks } : {}),
+    ...(c.jwksUri ? { jwksUri: c.jwksUri } : {}),
+    requirePushedAuthorizationRequests: c.requirePushedAuthorizationRequests ?? false,
     createdAt: c.createdAt,
     ...(c.secretHash ? { encrypted_client_secret: secretFingerprint(c.secretHash) } : {}),
   };
@@ -61,6 +66,10 @@ export function toClientInput(d: z.infer<typeof createClientBody>['data']): Clie
     pkceRequired: d.pkceRequired,
     accessTokenFormat: d.accessTokenFormat,
     dpopBoundAccessTokens: d.dpopBoundAccessTokens,
+    tokenEndpointAuthMethod: d.tokenEndpointAuthMethod,
+    jwks: d.jwks as ClientJwks | undefined,
+    jwksUri: d.jwksUri as string | undefined,
+    requirePushedAuthorizationRequests: d.requirePushedAuthorizationRequests,
   };
 }
 
@@ -81,6 +90,10 @@ export function toClientPatch(d: z.infer<typeof updateClientBody>['data']): Clie
     pkceRequired: d.pkceRequired,
     accessTokenFormat: d.accessTokenFormat,
     dpopBoundAccessTokens: d.dpopBoundAccessTokens,
+    tokenEndpointAuthMethod: d.tokenEndpointAuthMethod,
+    jwks: d.jwks as ClientJwks | null | undefined,
+    jwksUri: d.jwksUri as string | null | undefined,
+    requirePushedAuthorizationRequests: d.requirePushedAuthorizationRequests,
   };
 }
 

@@ -3,11 +3,16 @@
  * exactly Genesys's: `client_id`, `client_secret`, `clientType`, `internalClient`, `authorities`,
  * `scope`, `authorizedGrantTypes`, `redirectURIs`, `accessTokenExpirationTimeout`,
  * `refreshTokenExpirationTimeout` (seconds), plus `name`, `description`, `contactCenterIds`,
- * `pkceRequired` (boolean), `accessTokenFormat` (`opaque` | `jwt`, RFC 9068) and
- * `dpopBoundAccessTokens` (boolean: DPoP proofs mandatory, RFC 9449 §5.2).
+ * `pkceRequired` (boolean), `accessTokenFormat` (`opaque` | `jwt`, RFC 9068),
+ * `dpopBoundAccessTokens` (boolean: DPoP proofs mandatory, RFC 9449 §5.2), and ccauth's key
+ * registration (RFC 7523, RFC 7591 §2 names in camelCase): `tokenEndpointAuthMethod`
+ * (`client_secret_basic` | `client_secret_post` | `private_key_jwt` | `none`), `jwks` (a JWK Set of
+ * public keys) or `jwksUri` (null clears either), and `requirePushedAuthorizationRequests`
+ * (RFC 9126 §6).
  */
 import { z } from 'zod';
-import { CLIENT_GRANT_TYPES } from '../../domain/client.ts';
+import { CLIENT_GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../../domain/client.ts';
+import { clientJwksProblem, jwksUriProblem } from '../../domain/client-keys.ts';
 import { redirectUriProblem } from '../../domain/redirect-uri.ts';
 import { isStorableText } from '../../domain/text.ts';
 import { fields } from '../validate.ts';
@@ -49,6 +54,17 @@ const common = {
   pkceRequired: z.boolean(),
   accessTokenFormat: z.enum(['opaque', 'jwt'], { error: 'must be opaque or jwt' }),
   dpopBoundAccessTokens: z.boolean({ error: 'must be true or false' }),
+  tokenEndpointAuthMethod: z.enum(TOKEN_ENDPOINT_AUTH_METHODS, { error: `must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}` }),
+  jwks: z.unknown().superRefine((v, ctx) => {
+    const problem = clientJwksProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  // the deployment's https policy is applied again by the clients service
+  jwksUri: z.unknown().superRefine((v, ctx) => {
+    const problem = jwksUriProblem(v, { allowPlainHttp: true });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  requirePushedAuthorizationRequests: z.boolean(),
   client_secret: z
     .string({ error: 'must be a string' })
     .max(512)
@@ -73,6 +89,10 @@ export const createClientBody = z.object({
     pkceRequired: common.pkceRequired.default(false),
     accessTokenFormat: common.accessTokenFormat.default('opaque'),
     dpopBoundAccessTokens: common.dpopBoundAccessTokens.default(false),
+    tokenEndpointAuthMethod: common.tokenEndpointAuthMethod.optional(),
+    jwks: common.jwks.optional(),
+    jwksUri: common.jwksUri.optional(),
+    requirePushedAuthorizationRequests: common.requirePushedAuthorizationRequests.default(false),
   }),
 });
 
@@ -94,5 +114,9 @@ export const updateClientBody = z.object({
     pkceRequired: common.pkceRequired.optional(),
     accessTokenFormat: common.accessTokenFormat.optional(),
     dpopBoundAccessTokens: common.dpopBoundAccessTokens.optional(),
+    tokenEndpointAuthMethod: common.tokenEndpointAuthMethod.optional(),
+    jwks: common.jwks.nullable().optional(),
+    jwksUri: common.jwksUri.nullable().optional(),
+    requirePushedAuthorizationRequests: common.requirePushedAuthorizationRequests.optional(),
   }),
 });

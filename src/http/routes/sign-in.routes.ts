@@ -20,6 +20,8 @@ import type Provider from 'oidc-provider';
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import type { CredentialGuard } from '../../services/rate-limit.service.ts';
 import type { CsrfTokens } from '../csrf.ts';
+import type { SingleSignOnService } from '../../federation/single-sign-on.service.ts';
+import { IDP_INITIATED_COOKIE, finishSsoSignIn, sendToIdentityProvider } from '../sso-redirect.ts';
 import {
   SIGN_IN_PATH,
   abortPath,
@@ -46,6 +48,7 @@ export const SIGN_IN_ERRORS = {
   credentials: 'The username or password is incorrect.',
   locked: 'Too many failed sign-in attempts. Wait a few minutes, then try again.',
   missing: 'Enter your username and password.',
+  sso: "Your organization's sign-in did not succeed. Try again, or contact your administrator.",
 } as const;
 
 /** What the login routes need; `guard` enforces the failed-attempt limits, `csrf` the form tokens. */
@@ -57,6 +60,12 @@ export interface SignInDeps {
   csrf: CsrfTokens;
   /** The password policy and change (a user who must change their password is asked to here). */
   passwords: PasswordChangeService;
+  /**
+   * Single sign-on (README "Signing in" → "Single sign-on"): a login name whose domain belongs to a
+   * contact center with an identity provider is sent there when no password is given, or always
+   * when the contact center is `ssoOnly`.
+   */
+  sso?: SingleSignOnService;
 }
 
 const FORM_LIMIT = '16kb';
@@ -70,6 +79,8 @@ const field = (body: unknown, name: string): string => {
 /** Routes of the login page. */
 export function createSignInRouter(deps: SignInDeps): Router {
   const router = new Router();
+  // the form's post may be answered with a redirect to a single sign-on IdP (CSP form-action covers redirects)
+  const ssoFormActions = (ccids: string[]): Promise<string[]> => (deps.sso ? deps.sso.formActionOrigins(ccids) : Promise.resolve([]));
   const parseForm = bodyParser({
     enableTypes: ['form'],
     formLimit: FORM_LIMIT,
@@ -86,11 +97,18 @@ export function createSignInRouter(deps: SignInDeps): Router {
     if (interaction.prompt.name !== 'login') return seeOther(ctx, interactionPath(uid));
     const client = await interactionClient(deps.getProvider(), interaction.params.client_id);
     if (!client) return expiredPage(ctx);
+    // an accepted IdP-initiated SAML sign-in for this client (http/routes/saml.routes.ts): no form
+    const idpToken = deps.sso ? ctx.cookies.get(IDP_INITIATED_COOKIE) : undefined;
+    if (idpToken && deps.sso) {
+      ctx.cookies.set(IDP_INITIATED_COOKIE, '', { path: SIGN_IN_PATH, httpOnly: true, sameSite: 'lax', maxAge: 0, overwrite: true });
+      const answer = await deps.sso.takeIdpInitiated(idpToken, client.clientId, uid);
+      if (answer) return finishSsoSignIn(ctx, deps, interaction, client, answer.accountId, 'sso_idp_initiated');
+    }
 
     const code = typeof ctx.query.error === 'string' ? ctx.query.error : '';
     const error = Object.hasOwn(SIGN_IN_ERRORS, code) ? SIGN_IN_ERRORS[code as keyof typeof SIGN_IN_ERRORS] : undefined;
     const nonce = nonceOf(ctx);
-    setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? ''))] });
+    setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? '')), ...(await ssoFormActions(client.contactCenterIds))] });
     sendPage(
       ctx,
       200,
@@ -123,6 +141,10 @@ export function createSignInRouter(deps: SignInDeps): Router {
     const login = field(body, 'username').trim();
     const password = field(body, 'password');
     const tenant = hideTenantOf(interaction) ? undefined : field(body, 'tenant').trim() || undefined;
+    if (login && deps.sso) {
+      const idp = await deps.sso.providerForLogin(login, tenant);
+      if (idp && (!password || idp.settings.ssoOnly)) return sendToIdentityProvider(ctx, deps.sso, idp, uid);
+    }
     if (!login || !password) return seeOther(ctx, signInPath(uid, 'missing'));
 
     const attempt = await deps.guard.begin({ kind: 'user', login, tenant }, ctx.ip, { surface: 'sign_in', log: ctx.log, clientId: client.clientId });
@@ -132,7 +154,7 @@ export function createSignInRouter(deps: SignInDeps): Router {
       if (attempt.limiter === 'user_addr') return seeOther(ctx, signInPath(uid, 'locked'));
       // the name (from unknown addresses) or this address is over its limit: 429 with the form
       const nonce = nonceOf(ctx);
-      setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? ''))] });
+      setPageSecurityHeaders(ctx, { nonce, formActions: [formActionSource(String(interaction.params.redirect_uri ?? '')), ...(await ssoFormActions(client.contactCenterIds))] });
       return sendPage(
         ctx,
         429,

@@ -38,6 +38,7 @@ import { ok } from '../envelope.ts';
 import { envelopeErrors } from '../middleware/error-handler.ts';
 import { parseAuthorization } from '../middleware/access-token.ts';
 import type { AccessTokenVerifier } from '../middleware/access-token.ts';
+import { refusedTokenForm } from '../token-refusals.ts';
 import { REALM } from '../middleware/admin-auth.ts';
 import { formActionSource, securityHeaders, setPageSecurityHeaders } from '../middleware/security-headers.ts';
 import type { CsrfTokens } from '../csrf.ts';
@@ -75,11 +76,16 @@ function globalParam(ctx: Context): boolean {
   throw new AppError('invalid_parameter', "parameter 'global' must be true or false");
 }
 
+/**
+ * 401 with the Bearer challenge (or `challenge`, a DPoP one). Without a usable token the message
+ * says what was refused when a token came in a form these routes refuse (query string, another
+ * scheme; http/token-refusals.ts).
+ */
 function unauthorized(ctx: Context, tokenSent: boolean, challenge?: string): void {
   ctx.status = 401;
   ctx.set('WWW-Authenticate', challenge ?? (tokenSent ? `Bearer realm="${REALM}", error="invalid_token"` : `Bearer realm="${REALM}"`));
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { status: { code: 20, message: tokenSent ? 'the access token is invalid, expired or revoked' : 'a Bearer access token is required' } };
+  ctx.body = { status: { code: 20, message: tokenSent ? 'the access token is invalid, expired or revoked' : (refusedTokenForm(ctx, ['bearer', 'dpop']) ?? 'a Bearer access token is required') } };
 }
 
 /**
@@ -165,7 +171,7 @@ export function createSignOutRouter(deps: SignOutDeps): Router {
     const redirectUri = typeof ctx.query.redirectUri === 'string' ? ctx.query.redirectUri : undefined;
     const header = ctx.get('authorization');
     const presented = parseAuthorization(header);
-    if (header && (!presented || 'malformed' in presented)) return unauthorized(ctx, false);
+    if ((header || ctx.query.access_token !== undefined) && (!presented || 'malformed' in presented)) return unauthorized(ctx, false);
     const token = presented && !('malformed' in presented) ? presented.token : undefined;
     let resolved: ResolvedToken | undefined;
     if (presented && !('malformed' in presented)) {

@@ -6,7 +6,9 @@
  *
  * - Token: `Authorization: Bearer <token>` (scheme case-insensitive, RFC 6750 §2.1), or on POST
  *   an `access_token` field of a form body (§2.2). Both at once, or a repeated field → `400
- *   invalid_request`. Query-string tokens (§2.3) are not accepted. A DPoP-bound token comes as
+ *   invalid_request`. Query-string tokens (§2.3) are not accepted:
+ *   a `?access_token=` or a header with another scheme gets a 401 saying so (http/token-refusals.ts),
+ *   not "an access token is required". A DPoP-bound token comes as
  *   `Authorization: DPoP <token>` with a `DPoP` proof, and only so (RFC 9449 §7;
  *   http/middleware/access-token.ts): as Bearer it is refused `401` with a `DPoP` challenge.
  * - Any live access token works: password grant, code flow, refresh, client credentials (the
@@ -33,6 +35,7 @@ import type { CorsPolicy } from '../../services/cors.service.ts';
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import { REALM } from '../middleware/admin-auth.ts';
 import { markCorsDecided } from '../middleware/cors.ts';
+import { refusedTokenForm } from '../token-refusals.ts';
 
 /** Genesys CloudUserDetails endpoint (A3). */
 export const USERINFO_PATH = '/auth/v3/userinfo';
@@ -111,7 +114,8 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
       return undefined;
     }
     if ('missing' in extracted) {
-      unauthorized(ctx, 'an access token is required', false);
+      // a token sent in a form this route refuses (query string, another scheme): say so (RFC 6750 §2.3)
+      unauthorized(ctx, refusedTokenForm(ctx, ['bearer', 'dpop']) ?? 'an access token is required', false);
       return undefined;
     }
     const outcome = await deps.verifyAccessToken(ctx, extracted.presented);
@@ -138,7 +142,8 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
     return { subject, ccids };
   }
 
-  function handler(render: (s: UserinfoSubject, ctx: Context) => unknown) {
+  /** A route handler rendering the subject; `exposed` names response headers a cross-origin caller may read. */
+  function handler(render: (s: UserinfoSubject, ctx: Context) => unknown, exposed = 'WWW-Authenticate') {
     return async (ctx: Context): Promise<void> => {
       ctx.set('Cache-Control', 'no-store');
       ctx.set('Pragma', 'no-cache');
@@ -151,7 +156,7 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
           const allowed = found ? deps.cors.allowedFor(origin, found.ccids) : deps.cors.allowedAnywhere(origin);
           if (allowed) {
             ctx.set('Access-Control-Allow-Origin', origin);
-            ctx.set('Access-Control-Expose-Headers', `WWW-Authenticate, ${GWS_USER_HEADER}`);
+            ctx.set('Access-Control-Expose-Headers', exposed);
           }
         }
       } catch (err) {
@@ -173,7 +178,7 @@ export function createUserinfoRouter(deps: UserinfoRouterDeps): Router {
     handler(async (s, ctx) => {
       ctx.set(GWS_USER_HEADER, await deps.signUserJwt({ ...cloudUserDetails(s) }, String(openIdUserInfo(s).sub)));
       return { status: { code: 0 } };
-    }),
+    }, `WWW-Authenticate, ${GWS_USER_HEADER}`),
   );
   return router;
 }

@@ -16,7 +16,7 @@ import { createUserBody, updateUserBody } from './users.schemas.ts';
 /**
  * The user object of the API: `{id, username, dbid, firstName, lastName, email, authorities,
  * properties, enabled, mustChangePassword, passwordChangedAt (epoch ms), contactCenterId, createdAt
- * (epoch ms)}`; absent names/email are null.
+ * (epoch ms), externalId}`; absent names/email are null.
  * Never includes the password or its hash.
  */
 export function toApiUser(u: User): Record<string, unknown> {
@@ -34,6 +34,7 @@ export function toApiUser(u: User): Record<string, unknown> {
     passwordChangedAt: u.passwordChangedAt,
     contactCenterId: u.ccid,
     createdAt: u.createdAt,
+    externalId: u.externalId ?? null,
   };
 }
 

@@ -91,6 +91,14 @@ const common = {
   properties,
   enabled: z.boolean({ error: 'must be true or false' }),
   mustChangePassword: z.boolean({ error: 'must be true or false' }),
+  /** Genesys "Use External User ID": 1-255 characters without control characters; null or '' = none. */
+  externalId: z
+    .string({ error: 'must be a string or null' })
+    .trim()
+    .max(255, 'must be at most 255 characters')
+    .refine(storable, NO_CONTROL)
+    .transform((s) => (s === '' ? null : s))
+    .nullable(),
 };
 
 /** `POST .../users` body: `{"data":{username, password, firstName?, lastName?, email?, authorities?, properties?, enabled?}}`. */
@@ -105,6 +113,7 @@ export const createUserBody = z.object({
     properties: common.properties.default({}),
     enabled: common.enabled.default(true),
     mustChangePassword: common.mustChangePassword.default(false),
+    externalId: common.externalId.default(null),
   }),
 });
 
@@ -120,5 +129,6 @@ export const updateUserBody = z.object({
     properties: common.properties.optional(),
     enabled: common.enabled.optional(),
     mustChangePassword: common.mustChangePassword.optional(),
+    externalId: common.externalId.optional(),
   }),
 });

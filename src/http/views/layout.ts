@@ -42,6 +42,8 @@ export interface PageParts {
   /** The nonce of this response's Content-Security-Policy `style-src`. */
   nonce: string;
   body: SafeHtml;
+  /** Extra trusted markup for `<head>` (e.g. a meta refresh); none by default. */
+  head?: SafeHtml;
 }
 
 /** Renders a complete HTML document. */
@@ -54,7 +56,7 @@ export function renderPage(p: PageParts): string {
 <meta name="robots" content="noindex, nofollow">
 <title>${p.title} · ${PRODUCT_NAME}</title>
 <style nonce="${p.nonce}">${{ __html: STYLES }}</style>
-</head>
+${p.head ?? ''}</head>
 <body>
 <main>
 <p class="brand">${PRODUCT_NAME}</p>

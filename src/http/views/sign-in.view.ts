@@ -1,7 +1,9 @@
 /**
  * The login form (genesys-api.md §2 A11, §7): username as `domain\user`, or a username plus a
  * separate tenant field (hidden when the authorize request said `hideTenant=true`), a password,
- * the per-interaction CSRF token, and an error shown in place.
+ * the per-interaction CSRF token, and an error shown in place. The password is optional in the
+ * form: a user of a single sign-on contact center leaves it empty and is sent to the identity
+ * provider (README "Signing in" → "Single sign-on").
  */
 import { html } from './html.ts';
 import { renderPage } from './layout.ts';
@@ -40,7 +42,8 @@ ${v.hideTenant
     : html`<label for="tenant">Tenant <span class="muted">(optional)</span></label>
 <input id="tenant" name="tenant" type="text" autocomplete="organization" autocapitalize="none" autocorrect="off" spellcheck="false" maxlength="255">
 `}<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"${v.error ? html` aria-invalid="true"` : ''}>
+<p class="hint" id="password-hint">If your organization signs you in (single sign-on), leave the password empty.</p>
+<input id="password" name="password" type="password" autocomplete="current-password" maxlength="1024"${v.error ? html` aria-invalid="true"` : ''}>
 <button class="primary" type="submit">Sign in</button>
 </form>
 <a class="link" href="${v.cancelUrl}">Cancel</a>`;

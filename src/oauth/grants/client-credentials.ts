@@ -7,17 +7,22 @@
  * Client authentication and the grant-type check have already run. Issues an opaque
  * ClientCredentials token (no refresh token), stored by digest like every other token. With a valid
  * `DPoP` proof the token is bound to its key (`token_type: "DPoP"`, RFC 9449 §5; oauth/dpop.ts).
- * Errors: `invalid_scope` for a scope outside a restricted client's list; `invalid_dpop_proof` for
- * a malformed or replayed proof, or none from a `dpop_bound_access_tokens` client.
+ * Errors: `invalid_scope` for a scope outside a restricted client's list; `invalid_target` for a
+ * `resource` other than the API resource of a jwt-format client (RFC 8707 §2); `invalid_dpop_proof`
+ * for a malformed or replayed proof, or none from a `dpop_bound_access_tokens` client.
  */
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { CcauthClientExtras } from '../client-metadata.ts';
 import { resolveGrantedScope } from '../scopes.ts';
+import { assertRequestedResource } from '../jwt-access-tokens.ts';
 import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
 import { createDpopBinder } from './dpop-binding.ts';
 
-export const CLIENT_CREDENTIALS_PARAMETERS = ['scope'];
+/** Token-request parameters; `resource` may repeat (RFC 8707 §2). */
+export const CLIENT_CREDENTIALS_PARAMETERS = ['scope', 'resource'];
+/** Parameters that may repeat. */
+export const CLIENT_CREDENTIALS_DUPES = ['resource'];
 
 /**
  * Creates the handler bound to `provider`. With `jwt`, a jwt-format client gets an RFC 9068 JWT
@@ -27,8 +32,10 @@ export function createClientCredentialsHandler(provider: Provider, jwt?: JwtAcce
   const dpop = createDpopBinder(provider);
   return async function clientCredentialsGrant(ctx: KoaContextWithOIDC): Promise<void> {
     const client = ctx.oidc.client!;
+    const params = ctx.oidc.params as { scope?: string; resource?: unknown };
+    assertRequestedResource(jwt, client, params.resource);
     const proof = await dpop.validate(ctx);
-    const scope = resolveGrantedScope(client as unknown as CcauthClientExtras, (ctx.oidc.params as { scope?: string }).scope);
+    const scope = resolveGrantedScope(client as unknown as CcauthClientExtras, params.scope);
     const token = new provider.ClientCredentials({ client, scope });
     jwt?.attach(provider, token, client, scope);
     dpop.bind(proof, token);

@@ -14,6 +14,8 @@
  * username or password, disabled user, user outside the client's contact centers), `invalid_grant`
  * "password change required" (right password, but `mustChangePassword` is set or the password is
  * older than the contact center's `password-max-age-days`: POST /auth/v3/change-password first), `invalid_scope`,
+ * `invalid_target` (a `resource` other than a jwt client's API resource, RFC 8707 §2; checked before
+ * the password),
  * and 429 `invalid_request` "too many failed attempts; retry later" with `Retry-After` when the
  * login name or the address is over a failed-authentication limit (RFC 6749 §4.3.2 "MUST protect
  * the endpoint against brute force attacks"; services/rate-limit.service.ts). Every failure counts
@@ -25,21 +27,28 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { PrincipalsService } from '../../services/principals.service.ts';
 import type { CcauthClientExtras } from '../client-metadata.ts';
 import { resolveGrantedScope } from '../scopes.ts';
+import { assertRequestedResource } from '../jwt-access-tokens.ts';
 import type { JwtAccessTokens } from '../jwt-access-tokens.ts';
 import type { CredentialGuard } from '../../services/rate-limit.service.ts';
 import { tooManyAttempts } from '../client-auth.ts';
 import { boundGrantHelpers } from './builtin-helpers.ts';
 import { createDpopBinder } from './dpop-binding.ts';
 
-export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tenant'];
+/** Token-request parameters; `resource` may repeat (RFC 8707 §2). */
+export const PASSWORD_GRANT_PARAMETERS = ['username', 'password', 'scope', 'tenant', 'resource'];
+/** Parameters that may repeat. */
+export const PASSWORD_GRANT_DUPES = ['resource'];
 
 /**
  * Creates the handler bound to `provider` and the principals service. With `jwt`, a jwt-format
  * client gets an RFC 9068 JWT access token for the API resource (`sub` = account id); its refresh
  * token carries that resource, so refreshing also yields JWTs. Opaque clients are unaffected.
- * With `guard`, failed attempts are limited (see the module comment).
+ * With `guard`, failed attempts are limited (see the module comment). With `ssoOnly`, a user of a
+ * contact center that signs in only through its identity provider (README "Single sign-on") is
+ * refused `invalid_grant` with a description saying so, once the password was right (a wrong one
+ * still answers "Bad credentials").
  */
-export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens, guard?: CredentialGuard) {
+export function createPasswordGrantHandler(provider: Provider, principals: PrincipalsService, jwt?: JwtAccessTokens, guard?: CredentialGuard, ssoOnly?: (ccid: string) => Promise<boolean>) {
   const dpop = createDpopBinder(provider);
   const { applyRefreshTokenBindings } = boundGrantHelpers(provider) as { applyRefreshTokenBindings(ctx: KoaContextWithOIDC, at: unknown, rt: unknown): Promise<void> };
   return async function passwordGrant(ctx: KoaContextWithOIDC): Promise<void> {
@@ -52,6 +61,7 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
     const client = ctx.oidc.client!;
     const extras = client as unknown as CcauthClientExtras;
     const scope = resolveGrantedScope(extras, params.scope);
+    assertRequestedResource(jwt, client, (ctx.oidc.params as { resource?: unknown }).resource);
 
     const attempt = guard
       ? await guard.begin({ kind: 'user', login: username, tenant: params.tenant }, ctx.ip, { surface: 'password_grant', log: ctx.log, clientId: client.clientId })
@@ -72,6 +82,11 @@ export function createPasswordGrantHandler(provider: Provider, principals: Princ
       throw err;
     }
     await attempt?.succeeded();
+    if (principal.kind === 'user' && ssoOnly && (await ssoOnly(principal.user.ccid))) {
+      const err = new errors.InvalidGrant('single sign-on only');
+      err.error_description = "this contact center's users sign in through their organization's identity provider (single sign-on); the password grant is not available to them";
+      throw err;
+    }
     if (principal.kind === 'user' && principal.passwordChangeRequired) {
       // the password was right (so it counted as a success), but it must be changed first
       // (README "Password change and policy"; Genesys Workspace's change-password dialog)

@@ -72,6 +72,12 @@ export function createRefreshTokenHandler(
     prefetch?: (model: string, id: string) => Promise<{ consumedAt: Date | null } | undefined>;
     sealer: Sealer;
     options: RefreshGraceOptions;
+    /**
+     * Checks the request's `resource` (RFC 8707 §2) before anything else: oidc-provider checks it only
+     * after rotating the refresh token, so a refused resource would cost the client its refresh token.
+     * @throws errors.InvalidTarget
+     */
+    checkResource?: (ctx: KoaContextWithOIDC) => void;
   },
 ) {
   const helpers = boundGrantHelpers(provider);
@@ -124,6 +130,7 @@ export function createRefreshTokenHandler(
   const recentlyConsumed = (consumedAt: Date | null | undefined) => !!consumedAt && Date.now() - consumedAt.getTime() <= graceSeconds * 1000;
 
   return async function refreshTokenGrant(ctx: KoaContextWithOIDC): Promise<void> {
+    deps.checkResource?.(ctx);
     const presented = (ctx.oidc.params as { refresh_token?: unknown }).refresh_token;
     const idDigest = graceSeconds > 0 && typeof presented === 'string' && presented ? digestToken(presented) : undefined;
     const withinGrace = idDigest

@@ -68,6 +68,7 @@ export function contactCenterPage(c: ConsolePageContext, v: { contactCenter: Con
 <dt>Domains</dt><dd>${cc.domains.length ? cc.domains.join(', ') : '—'}</dd>
 <dt>Environment</dt><dd><code>${cc.environmentId}</code></dd>
 <dt>Authentication</dt><dd>${cc.auth}</dd>
+<dt>Single sign-on</dt><dd><a class="link" href="/console/contact-centers/${cc.id}/sso">Configure single sign-on</a></dd>
 <dt>Created</dt><dd>${formatTime(cc.createdAt)}</dd>
 </dl></section>
 </div>
