@@ -1,13 +1,14 @@
 /**
- * The request mixes `npm run bench` drives, each sent the same way to ccauth, the stock
- * oidc-provider and the bare koa server. Every connection keeps one credential (client, user or
+ * The request mixes `npm run bench` drives, each sent the same way to ccauth, the two stock
+ * oidc-provider servers (PostgreSQL adapter, in memory) and the bare koa server. Every connection keeps one credential (client, user or
  * token) for the whole run; the refresh_token scenario chains each connection's refresh tokens
  * (every response's `refresh_token` is the next request's), because rotation spends them.
  */
 import type autocannon from 'autocannon';
 import type { Fixtures } from './setup.ts';
 
-export type TargetKind = 'ccauth' | 'stock' | 'bare';
+/** The servers measured: ccauth, the stock oidc-provider on PostgreSQL and in memory, bare koa. */
+export type TargetKind = 'ccauth' | 'stock-pg' | 'stock' | 'bare';
 
 /** What a scenario needs to know about the server it is prepared for. */
 export interface TargetInfo {
@@ -37,6 +38,7 @@ export interface Scenario {
 export const TOKEN_PATH = '/auth/v3/oauth/token';
 export const INTROSPECT_PATH = '/auth/v3/oauth/introspect';
 export const USERINFO_PATH = '/auth/v3/userinfo';
+export const OPENID_USERINFO_PATH = '/auth/v3/openid/userinfo';
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 const FORM = 'application/x-www-form-urlencoded';
@@ -80,6 +82,31 @@ async function loginMany(target: TargetInfo, fx: Fixtures, n: number): Promise<{
     out.push(...(await Promise.all(batch)));
   }
   return out;
+}
+
+/**
+ * GET `path` with a Bearer access token from a password-grant login (one per connection, at most
+ * 10 distinct): ccauth's Genesys userinfo (`/auth/v3/userinfo`) or its OpenID Connect userinfo
+ * (`/auth/v3/openid/userinfo`); the stock servers answer both with oidc-provider's userinfo.
+ */
+function userinfoScenario(id: string, path: string): Scenario {
+  return {
+    id,
+    title: path,
+    async prepare(t, fx, connections) {
+      const logins = await loginMany(t, fx, Math.min(connections, 10));
+      if (t.kind !== 'bare') {
+        const res = await fetch(t.url + path, { headers: { authorization: `Bearer ${logins[0]!.accessToken}` } });
+        const body = await res.text();
+        if (res.status !== 200) throw new Error(`${t.kind}: ${path} failed: ${res.status} ${body}`);
+      }
+      return {
+        method: 'GET',
+        path,
+        setupClient: perConnection((i) => ({ headers: { authorization: `Bearer ${logins[i % logins.length]!.accessToken}` } })),
+      };
+    },
+  };
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -182,23 +209,8 @@ export const SCENARIOS: readonly Scenario[] = [
       };
     },
   },
-  {
-    id: 'userinfo',
-    title: '/auth/v3/userinfo',
-    async prepare(t, fx, connections) {
-      const logins = await loginMany(t, fx, Math.min(connections, 10));
-      if (t.kind !== 'bare') {
-        const res = await fetch(t.url + USERINFO_PATH, { headers: { authorization: `Bearer ${logins[0]!.accessToken}` } });
-        const body = await res.text();
-        if (res.status !== 200) throw new Error(`${t.kind}: userinfo failed: ${res.status} ${body}`);
-      }
-      return {
-        method: 'GET',
-        path: USERINFO_PATH,
-        setupClient: perConnection((i) => ({ headers: { authorization: `Bearer ${logins[i % logins.length]!.accessToken}` } })),
-      };
-    },
-  },
+  userinfoScenario('userinfo', USERINFO_PATH),
+  userinfoScenario('openid_userinfo', OPENID_USERINFO_PATH),
   {
     id: 'discovery',
     title: 'discovery',

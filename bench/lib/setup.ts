@@ -22,9 +22,10 @@ async function admin<T = unknown>(url: string, sql: string, params: unknown[] = 
   }
 }
 
-/** Creates `ccauth_bench_<hex>` on the server of `baseUrl`. */
-export async function createBenchDatabase(baseUrl: string): Promise<BenchDatabase> {
-  const name = `ccauth_bench_${randomBytes(5).toString('hex')}`;
+/** Creates `<prefix>_<hex>` (default `ccauth_bench_<hex>`) on the server of `baseUrl`. */
+export async function createBenchDatabase(baseUrl: string, prefix = 'ccauth_bench'): Promise<BenchDatabase> {
+  if (!/^[a-z_]+$/.test(prefix)) throw new Error(`bad database prefix ${prefix}`);
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   await admin(baseUrl, `CREATE DATABASE ${name}`);
   const u = new URL(baseUrl);
   u.pathname = `/${name}`;

@@ -24,8 +24,9 @@ import { createPayloadUpdater } from '../repositories/payload-updater.ts';
 import { createGrantLinksRepository } from '../repositories/grant-links.repository.ts';
 import type { PayloadUpdater } from '../repositories/payload-updater.ts';
 import type { PayloadRow } from '../repositories/oidc-payloads.repository.ts';
+import type { PayloadRowWithGrant } from '../repositories/payload-reader.ts';
 import { digestToken } from '../security/tokens.ts';
-import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers } from './request-prefetch.ts';
+import { currentRequest, prefetchedGrants, prefetchedRows, prefetchedUsers, tokenLookups } from './request-prefetch.ts';
 import { deferWrite } from './write-behind.ts';
 
 /** Payload key of a sealed id (models looked up by user code). */
@@ -55,6 +56,15 @@ function restore(model: string, id: string, row: PayloadRow | undefined, graceMs
   }
   return payload;
 }
+
+/**
+ * The models oidc-provider's introspection and revocation look a presented token up in, all at
+ * once (helpers/token_find.js: AccessToken, ClientCredentials and RefreshToken in parallel).
+ */
+const TOKEN_MODELS: readonly string[] = ['AccessToken', 'ClientCredentials', 'RefreshToken'];
+const TOKEN_MODEL_SET = new Set(TOKEN_MODELS);
+/** Routes whose token lookups go out as one key for the three models (see {@link TOKEN_MODELS}). */
+const TOKEN_FIND_ROUTES = new Set(['introspection', 'revocation']);
 
 /**
  * Returns the adapter class oidc-provider instantiates once per model name.
@@ -96,6 +106,7 @@ export function createAdapterClass(
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed through the ops API');
+      tokenLookups.forget(currentRequest());
       if (this.model === 'Grant') prefetchedGrants.forget(currentRequest());
       const { jti: _jti, ...stored } = payload;
       // RFC 8628: the device code must be recoverable from its user code (module comment)
@@ -124,13 +135,29 @@ export function createAdapterClass(
         if (grant.hit) return restore(this.model, id, grant.value ?? undefined, graceMs);
       }
       const ahead = prefetchedRows.take(ctx, `${this.model}\0${digest}`);
-      const row = ahead.hit ? ahead.value : await reader.find(this.model, digest);
+      const row = ahead.hit ? ahead.value : await this.read(ctx, id, digest);
       if (ctx && row) {
         const { grantId, accountId } = row.payload as { grantId?: unknown; accountId?: unknown };
         if (row.grant !== undefined && typeof grantId === 'string') prefetchedGrants.put(ctx, digestToken(grantId), row.grant);
         if (row.user !== undefined && typeof accountId === 'string') prefetchedUsers.put(ctx, accountId, row.user);
       }
       return restore(this.model, id, row, graceMs);
+    }
+
+    /**
+     * Reads the live row of this model. Inside an introspection or revocation request, a token
+     * model's lookup asks for the token in all three token models as one key, once per request,
+     * and the other two models' lookups of the same token (which oidc-provider makes at the same
+     * moment) take their answer from it: one key and one digest instead of three, and without the
+     * user row (neither endpoint asks for the account). Each model
+     * takes its answer once; a later lookup, or any write in the request, reads again.
+     */
+    private async read(ctx: object | undefined, id: string, digest: string): Promise<PayloadRowWithGrant | undefined> {
+      const route = (ctx as { oidc?: { route?: string } } | undefined)?.oidc?.route;
+      if (!ctx || !TOKEN_MODEL_SET.has(this.model) || route === undefined || !TOKEN_FIND_ROUTES.has(route)) return reader.find(this.model, digest);
+      // introspection and revocation never ask for the account: the token comes without its user
+      const shared = tokenLookups.take(ctx, digest, this.model, TOKEN_MODELS, () => reader.findIn(TOKEN_MODELS, digest, { withUser: false }));
+      return (await shared).get(this.model);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -151,11 +178,13 @@ export function createAdapterClass(
     }
 
     async consume(id: string): Promise<void> {
+      tokenLookups.forget(currentRequest());
       const ok = await updater.consume(this.model, digestToken(id));
       if (!ok) throw new errors.InvalidGrant('grant request is invalid');
     }
 
     async destroy(id: string): Promise<void> {
+      tokenLookups.forget(currentRequest());
       if (this.model === 'Grant') {
         prefetchedGrants.forget(currentRequest());
         // grants made by token exchange for other clients die with the grant they came from (RFC 8693)
@@ -166,6 +195,7 @@ export function createAdapterClass(
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      tokenLookups.forget(currentRequest());
       prefetchedGrants.forget(currentRequest());
       await repo.revokeByGrantId(grantId, this.model);
     }

@@ -46,3 +46,31 @@ export const prefetchedRows = takeOnce<PayloadRowWithGrant | undefined>();
 
 /** Users read with a token: key = account id; null = no such user. */
 export const prefetchedUsers = takeOnce<UserWithContext | null>();
+
+/** Per-request state of {@link tokenLookups}, on the request's koa context. */
+const TOKEN_LOOKUPS = Symbol('ccauth.tokenLookups');
+type SharedLookup<R> = { digest: string; pending: Set<string>; answer: Promise<R> };
+
+/**
+ * One lookup of a token in several models, shared by those models' lookups within one request
+ * (the adapter's introspection/revocation path: oauth/adapter.ts). `take(ctx, digest, model,
+ * models, start)` returns the shared answer for `digest`, starting it with `start()` when no
+ * lookup of that digest is pending for `model`; each model takes a started lookup once, after
+ * which the next lookup of that model starts a fresh one. `forget` drops the request's state (any
+ * write in the request). Kept on the context object (a symbol-keyed property), so it dies with the
+ * request and never crosses to another one.
+ */
+export const tokenLookups = {
+  take<R>(ctx: object, digest: string, model: string, models: readonly string[], start: () => Promise<R>): Promise<R> {
+    const holder = ctx as { [TOKEN_LOOKUPS]?: SharedLookup<R> };
+    const current = holder[TOKEN_LOOKUPS];
+    if (current && current.digest === digest && current.pending.delete(model)) return current.answer;
+    const next: SharedLookup<R> = { digest, pending: new Set(models), answer: start() };
+    next.pending.delete(model);
+    holder[TOKEN_LOOKUPS] = next;
+    return next.answer;
+  },
+  forget(ctx: object | undefined): void {
+    if (ctx) delete (ctx as { [TOKEN_LOOKUPS]?: unknown })[TOKEN_LOOKUPS];
+  },
+};

@@ -1,10 +1,11 @@
 /**
  * The Bearer-token read of ccauth's own resource routes (Genesys userinfo, OIDC userinfo, the
- * Environment API, sign-out; src/oauth/token-lookup.ts): one statement finds the live access token
- * or client-credentials token by the digest of its value, says whether its grant still lives, and
- * brings the user behind it with the contact center's environment. It replaces an access-token
- * read, a client-credentials read, a grant read and a user read, one after the other (docs/performance.md:
- * userinfo runs on every chat message, NICE CXone "OAuth in Digital Experience").
+ * Environment API, sign-out; src/oauth/token-lookup.ts): one key of the batched token statement
+ * (payload-reader.ts) finds the live access token or client-credentials token by the digest of its
+ * value, says whether its grant still lives, and brings the user behind it with the contact
+ * center's environment. It replaces an access-token read, a client-credentials read, a grant read
+ * and a user read, one after the other (docs/performance.md "Performance": userinfo runs on every chat message),
+ * and concurrent requests share one statement.
  *
  * - Token: `oidc_payloads` row of model `AccessToken` or `ClientCredentials` with `id_digest` =
  *   SHA-256 of the token (base64url, security/tokens.ts), not expired (`expires_at`).
@@ -13,32 +14,14 @@
  *   security/tokens.ts does (`sha256`, base64 → base64url without padding), not expired.
  * - User: `users` row for an account id `user:<uuid>` (domain/user.ts), joined to its contact
  *   center for `environment_id`; absent for `ops` and client-credentials tokens.
- * PostgreSQL runs it as a named prepared statement; PGlite through knex.
  */
 import type { Knex } from 'knex';
 import type { UserWithContext } from '../domain/user.ts';
-import { runPrepared } from './payload-writer.ts';
-import { sqlTokenDigest, sqlUserId } from './sql-digest.ts';
-import { toUser } from './users.repository.ts';
-import type { UserRow } from './users.repository.ts';
+import { createPayloadReader } from './payload-reader.ts';
+import type { PayloadReader } from './payload-reader.ts';
 
-const STATEMENT_NAME = 'ccauth_bearer_token_find';
-
-const FIND_SQL = `SELECT t.model, t.payload,
-  (t.grant_id IS NULL OR EXISTS (
-    SELECT 1 FROM oidc_payloads g
-    WHERE g.model = 'Grant'
-      AND g.id_digest = ${sqlTokenDigest('t.grant_id')}
-      AND (g.expires_at IS NULL OR g.expires_at > now())
-  )) AS grant_live,
-  u.id, u.ccid, u.username, u.dbid, u.first_name, u.last_name, u.email, u.authorities, u.properties, u.enabled, u.must_change_password, u.password_changed_at, u.created_at,
-  c.environment_id
-FROM oidc_payloads t
-LEFT JOIN users u ON u.id = ${sqlUserId('t.account_id')}
-LEFT JOIN contact_centers c ON c.id = u.ccid
-WHERE t.model IN ('AccessToken', 'ClientCredentials') AND t.id_digest = $1
-  AND (t.expires_at IS NULL OR t.expires_at > now())
-LIMIT 1`;
+/** The models a Bearer access token is stored under (opaque access tokens, client-credentials tokens). */
+const BEARER_MODELS = ['AccessToken', 'ClientCredentials'] as const;
 
 /** A stored Bearer token as {@link BearerTokensRepository.find} reads it. */
 export interface BearerTokenRow {
@@ -59,25 +42,24 @@ export interface BearerTokensRepository {
   find(idDigest: string): Promise<BearerTokenRow | undefined>;
 }
 
-type Row = UserRow & { model: BearerTokenRow['model']; payload: Record<string, unknown>; grant_live: boolean; id: string | null };
-
-/** Creates the repository over `knex` (PostgreSQL: prepared statement; PGlite: knex.raw). */
-export function createBearerTokensRepository(knex: Knex): BearerTokensRepository {
-  const postgres = (knex.client as { config?: { client?: unknown } }).config?.client === 'pg';
+/**
+ * Creates the repository over `knex`: lookups go through a batched token reader of their own
+ * (payload-reader.ts: PostgreSQL prepared statement, PGlite knex.raw), so concurrent Bearer
+ * requests share statements as the token endpoint's do. `reader` is for tests.
+ */
+export function createBearerTokensRepository(knex: Knex, reader: PayloadReader = createPayloadReader(knex)): BearerTokensRepository {
   return {
     async find(idDigest) {
-      const rows = (
-        postgres
-          ? await runPrepared(knex, { name: STATEMENT_NAME, text: FIND_SQL, values: [idDigest], method: 'select' })
-          : ((await knex.raw(FIND_SQL.replace('$1', '?'), [idDigest])) as { rows: unknown[] }).rows
-      ) as Row[];
-      const r = rows[0];
-      if (!r) return undefined;
+      const rows = await reader.findIn(BEARER_MODELS, idDigest);
+      const model = BEARER_MODELS.find((m) => rows.has(m));
+      if (!model) return undefined;
+      const row = rows.get(model)!;
       return {
-        model: r.model,
-        payload: r.payload,
-        grantLive: r.grant_live === true,
-        user: r.id ? { ...toUser(r), environmentId: r.environment_id! } : null,
+        model,
+        payload: row.payload as Record<string, unknown>,
+        // the reader brings the grant's live row (null: gone or expired) for a token that names one
+        grantLive: row.grant !== null,
+        user: row.user ?? null,
       };
     },
   };

@@ -37,22 +37,29 @@ import type { UserWithContext } from '../domain/user.ts';
 const SLOT_SIZES = [1, 4, 16, 64] as const;
 const MAX_SLOTS = 64;
 
-/** The lookup statement for `slots` keys ($1, $2 = model, digest of key 1; $3, $4 of key 2; ...). */
+/**
+ * The lookup statement for `slots` keys ($1, $2, $3 = models, digest, whether to bring the user,
+ * of key 1; $4, $5, $6 of key 2; ...).
+ * A key's models are one model name or several separated by commas (any of them matches: the
+ * primary key's index answers `model = ANY(...) AND id_digest = ...` in one probe per model).
+ */
 function batchSql(slots: number, placeholder: (n: number) => string): string {
-  const values = Array.from({ length: slots }, (_, k) => `(${k + 1}, ${placeholder(2 * k + 1)}::text, ${placeholder(2 * k + 2)}::text)`).join(', ');
-  return `SELECT k.i AS i, p.payload, p.consumed_at, p.expires_at,
-  p.grant_id IS NOT NULL AND k.model <> 'Grant' AS has_grant,
+  const values = Array.from({ length: slots }, (_, k) => `(${k + 1}, ${placeholder(3 * k + 1)}::text, ${placeholder(3 * k + 2)}::text, ${placeholder(3 * k + 3)}::boolean)`).join(', ');
+  return `SELECT k.i AS i, p.model, p.payload, p.consumed_at, p.expires_at,
+  p.grant_id IS NOT NULL AND p.model <> 'Grant' AS has_grant,
   g.payload AS grant_payload, g.consumed_at AS grant_consumed_at, g.expires_at AS grant_expires_at,
-  p.account_id LIKE '${USER_ACCOUNT_PREFIX}%' AS user_account,
+  k.with_user AND p.account_id LIKE '${USER_ACCOUNT_PREFIX}%' AS user_account,
   CASE WHEN u.id IS NOT NULL THEN jsonb_build_object('id', u.id, 'ccid', u.ccid, 'username', u.username, 'dbid', u.dbid,
     'first_name', u.first_name, 'last_name', u.last_name, 'email', u.email, 'authorities', u.authorities,
-    'properties', u.properties, 'enabled', u.enabled, 'created_at', u.created_at, 'environment_id', c.environment_id) END AS account_user
-FROM (VALUES ${values}) AS k(i, model, id_digest)
-JOIN oidc_payloads p ON p.model = k.model AND p.id_digest = k.id_digest
-LEFT JOIN oidc_payloads g ON p.grant_id IS NOT NULL AND k.model <> 'Grant' AND g.model = 'Grant'
+    'properties', u.properties, 'enabled', u.enabled, 'must_change_password', u.must_change_password,
+    'password_changed_at', u.password_changed_at, 'created_at', u.created_at, 'external_id', u.external_id,
+    'environment_id', c.environment_id) END AS account_user
+FROM (VALUES ${values}) AS k(i, model, id_digest, with_user)
+JOIN oidc_payloads p ON p.model = ANY(string_to_array(k.model, ',')) AND p.id_digest = k.id_digest
+LEFT JOIN oidc_payloads g ON p.grant_id IS NOT NULL AND p.model <> 'Grant' AND g.model = 'Grant'
   AND g.id_digest = ${sqlTokenDigest('p.grant_id')}
   AND (g.expires_at IS NULL OR g.expires_at > now())
-LEFT JOIN users u ON u.id = ${sqlUserId('p.account_id')}
+LEFT JOIN users u ON k.with_user AND u.id = ${sqlUserId('p.account_id')}
 LEFT JOIN contact_centers c ON c.id = u.ccid
 WHERE p.expires_at IS NULL OR p.expires_at > now()`;
 }
@@ -93,14 +100,25 @@ export interface PayloadReaderOptions {
 export interface PayloadReader {
   /** The live row (with its grant's, see {@link PayloadRowWithGrant}), or undefined. Rejects with the driver's error. */
   find(model: string, idDigest: string): Promise<PayloadRowWithGrant | undefined>;
+  /**
+   * The live rows of `idDigest` in any of `models` (model names without commas), by model, as one
+   * key of the batched statement: oidc-provider's introspection and revocation look one token up
+   * in three models at once (helpers/token_find.js). With `withUser: false` the rows come without
+   * their user (`user` absent: introspection and revocation never ask for the account). Rejects
+   * with the driver's error.
+   */
+  findIn(models: readonly string[], idDigest: string, opts?: { withUser?: boolean }): Promise<Map<string, PayloadRowWithGrant>>;
   /** Counters since start. */
   readonly stats: { lookups: number; statements: number };
 }
 
-type Pending = BatchPending<{ model: string; idDigest: string }, PayloadRowWithGrant | undefined>;
+/** A queued key: one model, or several separated by commas; the answer is every live row of it by model. */
+type Key = { models: string; idDigest: string; withUser: boolean };
+type Pending = BatchPending<Key, Map<string, PayloadRowWithGrant> | undefined>;
 
 interface ResultRow extends PayloadRow {
   i: number;
+  model: string;
   has_grant: boolean;
   grant_payload: Record<string, unknown> | null;
   grant_consumed_at: Date | null;
@@ -119,17 +137,17 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
   async function send(batch: Pending[]): Promise<void> {
     const keys: string[] = [];
     const index = new Map<string, number>();
-    const values: (string | null)[] = [];
+    const values: (string | boolean | null)[] = [];
     for (const b of batch) {
-      const k = `${b.item.model}\0${b.item.idDigest}`;
+      const k = `${b.item.models}\0${b.item.idDigest}\0${b.item.withUser ? 1 : 0}`;
       keys.push(k);
       if (!index.has(k)) {
-        values.push(b.item.model, b.item.idDigest);
-        index.set(k, values.length / 2); // slot numbers are 1-based
+        values.push(b.item.models, b.item.idDigest, b.item.withUser);
+        index.set(k, values.length / 3); // slot numbers are 1-based
       }
     }
-    const slots = SLOT_SIZES.find((n) => n >= values.length / 2)!;
-    while (values.length < 2 * slots) values.push(null);
+    const slots = SLOT_SIZES.find((n) => n >= values.length / 3)!;
+    while (values.length < 3 * slots) values.push(null);
     stats.statements += 1;
     let rows: ResultRow[];
     if (engine === 'pglite') {
@@ -138,19 +156,22 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
       const statement = PG_STATEMENTS.get(slots)!;
       rows = (await runPrepared(knex, { ...statement, values, method: 'select' })) as ResultRow[];
     }
-    const byOrdinal = new Map<number, PayloadRowWithGrant>();
+    const byOrdinal = new Map<number, Map<string, PayloadRowWithGrant>>();
     for (const r of rows) {
       const row: PayloadRowWithGrant = { payload: r.payload, consumed_at: r.consumed_at, expires_at: r.expires_at };
       if (r.has_grant) row.grant = r.grant_payload ? { payload: r.grant_payload, consumed_at: r.grant_consumed_at, expires_at: r.grant_expires_at } : null;
       if (r.user_account) row.user = r.account_user ? { ...toUser(r.account_user), environmentId: r.account_user.environment_id } : null;
-      byOrdinal.set(Number(r.i), row);
+      const ordinal = Number(r.i);
+      let found = byOrdinal.get(ordinal);
+      if (!found) byOrdinal.set(ordinal, (found = new Map()));
+      found.set(r.model, row);
     }
     batch.forEach((b, n) => b.resolve(byOrdinal.get(index.get(keys[n]!)!)));
   }
 
   // lookups issued during one event-loop turn (oidc-provider's parallel finds, and those of every
   // request this turn parsed) share one statement (batch-queue.ts)
-  const enqueue = createBatchQueue<{ model: string; idDigest: string }, PayloadRowWithGrant | undefined>(send, {
+  const enqueue = createBatchQueue<Key, Map<string, PayloadRowWithGrant> | undefined>(send, {
     maxBatch,
     maxInFlight: opts.maxInFlight ?? 4,
     overlapAfterMs: opts.overlapAfterMs ?? DEFAULT_OVERLAP_AFTER_MS,
@@ -158,9 +179,13 @@ export function createPayloadReader(knex: Knex, opts: PayloadReaderOptions = {})
 
   return {
     stats,
-    find(model, idDigest) {
+    async find(model, idDigest) {
       stats.lookups += 1;
-      return enqueue({ model, idDigest });
+      return (await enqueue({ models: model, idDigest, withUser: true }))?.get(model);
+    },
+    async findIn(models, idDigest, opts = {}) {
+      stats.lookups += 1;
+      return (await enqueue({ models: models.join(','), idDigest, withUser: opts.withUser ?? true })) ?? new Map();
     },
   };
 }

@@ -75,6 +75,32 @@ describe('introspection (RFC 7662)', () => {
     expect((await introspect(access_token)).body).toEqual(INACTIVE);
   });
 
+  it('looks the presented token up once, as one key for its three models, with or without a token_type_hint', async () => {
+    // oidc-provider asks for the token as AccessToken, ClientCredentials and RefreshToken
+    // (helpers/token_find.js); the adapter sends those as one key of the batched statement
+    const { access_token, refresh_token } = await opsTokens();
+    const cc = (await token({ grant_type: 'client_credentials' })).body.access_token as string;
+    await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period
+    await introspect(access_token).expect(200);
+    const keysOf = (q: string) => (q.match(/\(\d+, \$\d+::text, \$\d+::text, \$\d+::boolean\)/g) ?? []).length;
+    for (const [tok, hint, expected] of [
+      [access_token, undefined, { active: true, token_type: 'bearer', sub: 'ops' }],
+      [cc, 'access_token', { active: true, token_type: 'bearer' }],
+      [refresh_token, 'access_token', { active: true, sub: 'ops' }],
+      [access_token, 'refresh_token', { active: true, token_type: 'bearer', sub: 'ops' }],
+    ] as const) {
+      const { result: res, statements } = await sqlDuring(t.db.knex, () => introspect(tok, resourceServer, hint ? { token_type_hint: hint } : {}));
+      expect(res.body).toMatchObject(expected);
+      const lookups = statements.filter((q) => /oidc_payloads/.test(q));
+      expect(lookups).toHaveLength(1);
+      expect(keysOf(lookups[0]!)).toBe(1);
+    }
+    // an unknown token: still one statement with one key, and inactive
+    const { result: res, statements } = await sqlDuring(t.db.knex, () => introspect('x'.repeat(43)));
+    expect(res.body).toEqual(INACTIVE);
+    expect(statements.filter((q) => /oidc_payloads/.test(q)).map(keysOf)).toEqual([1]);
+  });
+
   it('describes a client-credentials token without sub', async () => {
     const cc = await token({ grant_type: 'client_credentials' });
     const res = await introspect(cc.body.access_token, internal);

@@ -164,6 +164,46 @@ describe('payload reader', () => {
   });
 });
 
+describe('payload reader: one key for several models', () => {
+  it('answers findIn with every live row of the digest in the given models, by model, next to plain lookups in one statement', async () => {
+    const writer = createPayloadWriter(db.knex);
+    await writer.upsert(row('multi-1', { model: 'AccessToken', payload: { kind: 'AccessToken', n: 1 } }));
+    await writer.upsert(row('multi-1', { model: 'Grant', payload: { kind: 'Grant', n: 2 } }));
+    await writer.upsert(row('multi-2', { model: 'RefreshToken', payload: { kind: 'RefreshToken', n: 3 }, expiresAt: new Date(Date.now() - 1000) }));
+    const reader = createPayloadReader(db.knex);
+    const [both, onlyTokens, expired, none, plain] = await Promise.all([
+      reader.findIn(['AccessToken', 'Grant'], 'multi-1'),
+      reader.findIn(['AccessToken', 'ClientCredentials', 'RefreshToken'], 'multi-1'),
+      reader.findIn(['AccessToken', 'ClientCredentials', 'RefreshToken'], 'multi-2'),
+      reader.findIn(['AccessToken'], 'no-such-digest'),
+      reader.find('Grant', 'multi-1'),
+    ]);
+    expect([...both.keys()].sort()).toEqual(['AccessToken', 'Grant']);
+    expect(both.get('AccessToken')!.payload).toEqual({ kind: 'AccessToken', n: 1 });
+    expect(both.get('Grant')!.payload).toEqual({ kind: 'Grant', n: 2 });
+    expect([...onlyTokens.keys()]).toEqual(['AccessToken']);
+    expect(expired.size).toBe(0);
+    expect(none.size).toBe(0);
+    expect(plain?.payload).toEqual({ kind: 'Grant', n: 2 });
+    expect(reader.stats.statements).toBe(1);
+  });
+
+  it("brings a user account's row with its token unless asked not to (withUser: false)", async () => {
+    const writer = createPayloadWriter(db.knex);
+    const accountId = 'user:00000000-0000-4000-8000-000000000001'; // no such user: null with the user, absent without
+    await writer.upsert(row('with-user-1', { model: 'AccessToken', payload: { kind: 'AccessToken', accountId }, accountId }));
+    const reader = createPayloadReader(db.knex);
+    const [withUser, without] = await Promise.all([
+      reader.findIn(['AccessToken', 'RefreshToken'], 'with-user-1'),
+      reader.findIn(['AccessToken', 'RefreshToken'], 'with-user-1', { withUser: false }),
+    ]);
+    expect(withUser.get('AccessToken')!.user).toBeNull();
+    expect(without.get('AccessToken')!).not.toHaveProperty('user');
+    expect(without.get('AccessToken')!.payload).toEqual({ kind: 'AccessToken', accountId });
+    expect(reader.stats.statements).toBe(1);
+  });
+});
+
 describe('the grant read with its token (docs/performance.md)', () => {
   it('sqlTokenDigest computes digestToken in SQL, for ASCII and non-ASCII ids', async () => {
     for (const id of ['grant-abc', 'Ünïcødé \u4e2d\u6587 id', 'x'.repeat(300), 'a+b/c=']) {
