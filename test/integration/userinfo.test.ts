@@ -218,19 +218,18 @@ describe('a contact-center user token (password grant)', () => {
 });
 
 describe('concurrent userinfo requests', () => {
-  it('share their token statements (batched like the token endpoint), each answered as it would be alone', async () => {
+  // that concurrent lookups share one statement is proven without timing in payload-batching.test.ts
+  // (the reader's own statement count); here, over HTTP, how many share depends on arrival times
+  it('answer concurrent requests (batched like the token endpoint) each as it would be alone', async () => {
     const tokens = await Promise.all(Array.from({ length: 4 }, () => userToken()));
     await new Promise((r) => setTimeout(r, 1100)); // past the client cache's settle period
     await t.request.get(OPENID).set('Authorization', `Bearer ${tokens[0]!.access_token}`).expect(200);
     const bearers = [...tokens.map((x) => x.access_token), ...tokens.map((x) => x.access_token), 'x'.repeat(43)];
     let answers: { status: number; body: Record<string, unknown> }[] = [];
-    const queries = await countQueries(async () => {
-      answers = await Promise.all(bearers.map((b, i) => t.request.get(i % 2 ? OPENID : CLOUD).set('Authorization', `Bearer ${b}`)));
-    });
+    answers = await Promise.all(bearers.map((b, i) => t.request.get(i % 2 ? OPENID : CLOUD).set('Authorization', `Bearer ${b}`)));
     expect(answers.slice(0, 8).map((a) => a.status)).toEqual(Array(8).fill(200));
     for (const [i, a] of answers.slice(0, 8).entries()) expect(i % 2 ? a.body.sub : a.body.username).toBeTruthy();
     expect(answers[8]!.status).toBe(401);
-    expect(queries).toBeLessThan(bearers.length);
   });
 });
 
