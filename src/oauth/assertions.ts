@@ -15,7 +15,6 @@ import { verify as verifyWithKeystore } from 'oidc-provider/lib/helpers/jwt.js';
 import instance from 'oidc-provider/lib/helpers/weak_cache.js';
 import { createHash } from 'node:crypto';
 import { CLIENT_ASSERTION_ALGS } from '../domain/client-keys.ts';
-import type { UsedAssertionIdsRepository } from '../repositories/used-assertion-ids.repository.ts';
 
 /** JWS algorithms accepted on presented JWTs (RFC 7518 §3.1, RFC 8037). */
 export const ASSERTION_ALGS: readonly string[] = CLIENT_ASSERTION_ALGS;
@@ -105,15 +104,4 @@ export function checkTimes(payload: Record<string, unknown>, maxLifetimeSeconds:
 /** The digest under which an assertion id is recorded: SHA-256 of issuer and jti, base64url. */
 export function assertionIdDigest(iss: string, jti: string): string {
   return createHash('sha256').update(iss).update('\0').update(jti).digest('base64url');
-}
-
-/**
- * Replaces oidc-provider's `ReplayDetection.unique` (a find, then a save: two concurrent
- * `private_key_jwt` client assertions with one `jti` could both pass) with one atomic insert into
- * `used_assertion_ids`, shared with the jwt-bearer grant (RFC 7523 §3 item 7), so every process
- * and every concurrent request refuses a replay.
- */
-export function installAssertionReplayDetection(provider: Provider, used: UsedAssertionIdsRepository): void {
-  const model = provider.ReplayDetection as unknown as { unique: (iss: string, jti: string, exp: number) => Promise<boolean> };
-  model.unique = async (iss, jti, exp) => used.markUsed(assertionIdDigest(String(iss), String(jti)), new Date(Number(exp) * 1000));
 }
