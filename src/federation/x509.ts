@@ -64,6 +64,18 @@ function commonNameOf(commonName: string): Buffer {
 }
 
 /**
+ * A certificate serial number (RFC 5280 §4.1.2.2: a positive INTEGER) from random bytes, DER-valid:
+ * the first byte is cleared of its sign bit and never 0, because DER's INTEGER must be minimal — a
+ * leading 0x00 before a byte below 0x80 makes the certificate unparseable (about 1 in 256 random
+ * serials before this rule).
+ * @param random 1-20 random bytes (changed in place and returned)
+ */
+export function certificateSerial(random: Buffer): Buffer {
+  random[0] = (random[0]! & 0x7f) | 0x01;
+  return random;
+}
+
+/**
  * Builds a self-signed certificate for an RSA key pair.
  * @param keys the RSA key pair (the public key is certified, the private key signs)
  * @param commonName subject and issuer CN
@@ -72,8 +84,7 @@ function commonNameOf(commonName: string): Buffer {
  */
 export function selfSignedCertificate(keys: { publicKey: KeyObject; privateKey: KeyObject }, commonName: string, validDays: number): string {
   const sha256WithRsa = seq(oid('1.2.840.113549.1.1.11'), NULL);
-  const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // a positive INTEGER
+  const serial = certificateSerial(randomBytes(16));
   const now = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
   const notAfter = new Date(now.getTime() + validDays * 86_400_000);
   const name = commonNameOf(commonName);
