@@ -9,32 +9,25 @@
  *   the grace window.
  * Each library also shows the refusal a thief gets: the bound token sent as Bearer.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, createClient, startTestApp } from '../helpers/test-app.ts';
-import type { TestApp } from '../helpers/test-app.ts';
+import { basic, createClient, startListeningTestApp } from '../helpers/test-app.ts';
+import type { ListeningTestApp } from '../helpers/test-app.ts';
 import { followInside, hiddenField, newBrowser, pathOf } from '../helpers/interaction-flow.ts';
 
 const REDIRECT = 'https://chat.example.com/oauth/callback';
 const PASSWORD = 'Customer-Passw0rd!';
-let server: http.Server;
-let t: TestApp;
+let t: ListeningTestApp;
 let issuer: string;
 let chat: { clientId: string; secret: string };
 let internal: { clientId: string; secret: string };
 let resourceServer: { clientId: string; secret: string };
 
 beforeAll(async () => {
-  let handler: http.RequestListener = (_req, res) => res.end();
-  server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await startTestApp({ PUBLIC_URL: issuer });
-  handler = t.ccauth.app.callback();
+  t = await startListeningTestApp();
+  issuer = t.issuer;
 
   const ops = basic('ops', 'ops');
   const env = await t.request.post('/environment/v3/environments').set('Authorization', ops).send({ data: { username: 'default', password: 'password' } });
@@ -65,7 +58,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
   await t.close();
 });
 

@@ -4,18 +4,15 @@
  * forms, code exchange, userinfo in both shapes, refresh rotation, reuse detection, introspection
  * and revocation. The "browser" part is a cookie-keeping HTTP client posting the real forms.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, createClient, startTestApp } from '../helpers/test-app.ts';
-import type { TestApp } from '../helpers/test-app.ts';
+import { basic, createClient, startListeningTestApp } from '../helpers/test-app.ts';
+import type { ListeningTestApp } from '../helpers/test-app.ts';
 import { followInside, hiddenField, newBrowser, pathOf } from '../helpers/interaction-flow.ts';
 
 const REDIRECT = 'https://chat.example.com/oauth/callback';
 const PASSWORD = 'Customer-Passw0rd!';
-let server: http.Server;
-let t: TestApp;
+let t: ListeningTestApp;
 let issuer: string;
 let chat: { clientId: string; secret: string };
 let resourceServer: { clientId: string; secret: string };
@@ -23,12 +20,8 @@ let ccid: string;
 let dbid: number;
 
 beforeAll(async () => {
-  let handler: http.RequestListener = (_req, res) => res.end();
-  server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await startTestApp({ PUBLIC_URL: issuer });
-  handler = t.ccauth.app.callback();
+  t = await startListeningTestApp();
+  issuer = t.issuer;
 
   const ops = basic('ops', 'ops');
   const env = await t.request.post('/environment/v3/environments').set('Authorization', ops).send({ data: { username: 'default', password: 'password' } });
@@ -52,7 +45,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
   await t.close();
 });
 

@@ -10,30 +10,22 @@
  * RFC 7009 §2.2: the body of a 200 is ignored by the client; ccauth answers `{}` as
  * `application/json`, which both accept.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ResourceOwnerPassword } from 'simple-oauth2';
 import { InMemoryWebStorage, OidcClient, WebStorageStateStore } from 'oidc-client-ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basic, createClient, startTestApp } from '../helpers/test-app.ts';
-import type { TestApp } from '../helpers/test-app.ts';
+import { basic, createClient, startListeningTestApp } from '../helpers/test-app.ts';
+import type { ListeningTestApp } from '../helpers/test-app.ts';
 
-let server: http.Server;
-let t: TestApp;
+let t: ListeningTestApp;
 let issuer: string;
 let client: { clientId: string; secret: string };
 
 beforeAll(async () => {
-  let handler: http.RequestListener = (_req, res) => res.end();
-  server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await startTestApp({ PUBLIC_URL: issuer });
-  handler = t.ccauth.app.callback();
+  t = await startListeningTestApp();
+  issuer = t.issuer;
   client = await createClient(t, { client_id: 'revoking-app', redirectURIs: ['https://app.example.com/cb'] });
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
   await t.close();
 });
 

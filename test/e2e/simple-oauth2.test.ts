@@ -5,27 +5,20 @@
  * token endpoint does (RFC 6749 §3.3; docs/signing-in.md "Signing in" → "Scopes"), so the sign-in ends with a
  * code and the token says `"scope":"*"`; `openid profile email` and API scopes are granted too.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AuthorizationCode } from 'simple-oauth2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPS, createClient, startTestApp } from '../helpers/test-app.ts';
-import type { TestApp } from '../helpers/test-app.ts';
+import { OPS, createClient, startListeningTestApp } from '../helpers/test-app.ts';
+import type { ListeningTestApp } from '../helpers/test-app.ts';
 import { followInside, newBrowser, pathOf, postSignIn } from '../helpers/interaction-flow.ts';
 
 const REDIRECT = 'https://widget.example.com/oauth/callback';
-let server: http.Server;
-let t: TestApp;
+let t: ListeningTestApp;
 let issuer: string;
 let oauth: AuthorizationCode;
 
 beforeAll(async () => {
-  let handler: http.RequestListener = (_req, res) => res.end();
-  server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await startTestApp({ PUBLIC_URL: issuer });
-  handler = t.ccauth.app.callback();
+  t = await startListeningTestApp();
+  issuer = t.issuer;
   const widget = await createClient(t, { client_id: 'widget-backend', internalClient: true, redirectURIs: [REDIRECT] });
   oauth = new AuthorizationCode({
     client: { id: widget.clientId, secret: widget.secret },
@@ -33,7 +26,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
   await t.close();
 });
 

@@ -3,6 +3,8 @@
  * memory (`logs()` returns every line written) instead of stdout.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import supertest from 'supertest';
 import type TestAgent from 'supertest/lib/agent.js';
@@ -99,4 +101,32 @@ export async function createClient(t: TestApp, overrides: Record<string, unknown
   const res = await t.request.post('/auth/v3/ops/clients').set('Authorization', basic(OPS.username, OPS.password)).send(seedClientBody(overrides));
   if (res.status !== 200) throw new Error(`client create failed: ${res.status} ${JSON.stringify(res.body)}`);
   return { clientId: res.body.data.client_id, secret: res.body.data.client_secret };
+}
+
+/** A test app served on a real loopback port, its issuer (`PUBLIC_URL`) being that address. */
+export interface ListeningTestApp extends TestApp {
+  /** `http://127.0.0.1:<port>`: the issuer, and where real clients send their requests. */
+  issuer: string;
+}
+
+/**
+ * Starts an app on a free 127.0.0.1 port for clients that need a real URL (client libraries, the
+ * device flow): the port is taken first, so `PUBLIC_URL` can name it before the app is built.
+ * `close()` closes the server, then the app. `env` overrides configuration variables.
+ */
+export async function startListeningTestApp(env: Record<string, string> = {}): Promise<ListeningTestApp> {
+  let handler: http.RequestListener = (_req, res) => res.end();
+  const server = http.createServer((req, res) => handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const t = await startTestApp({ PUBLIC_URL: issuer, ...env });
+  handler = t.ccauth.app.callback();
+  return {
+    ...t,
+    issuer,
+    async close() {
+      await new Promise((r) => server.close(r));
+      await t.close();
+    },
+  };
 }

@@ -6,13 +6,11 @@
  * codes), sign-in, consent; per-client `requirePushedAuthorizationRequests`; discovery
  * (docs/api.md "API" → grants).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContactCenter } from '../helpers/fixtures.ts';
-import { OPS, basic, createClient, startTestApp } from '../helpers/test-app.ts';
-import type { TestApp } from '../helpers/test-app.ts';
+import { OPS, basic, createClient, startListeningTestApp } from '../helpers/test-app.ts';
+import type { ListeningTestApp } from '../helpers/test-app.ts';
 import { followInside, hiddenField, newBrowser, pathOf } from '../helpers/interaction-flow.ts';
 import type { Browser } from '../helpers/interaction-flow.ts';
 
@@ -20,20 +18,15 @@ const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const REDIRECT = 'https://portal.example.com/callback';
 const PASSWORD = 'Agent-Passw0rd-1';
 const OPS_AUTH = basic(OPS.username, OPS.password);
-let server: http.Server;
-let t: TestApp;
+let t: ListeningTestApp;
 let issuer: string;
 let tv: { clientId: string; secret: string };
 let portal: { clientId: string; secret: string };
 let parOnly: { clientId: string; secret: string };
 
 beforeAll(async () => {
-  let handler: http.RequestListener = (_req, res) => res.end();
-  server = http.createServer((req, res) => handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  t = await startTestApp({ PUBLIC_URL: issuer });
-  handler = t.ccauth.app.callback();
+  t = await startListeningTestApp();
+  issuer = t.issuer;
   const { ccid } = await createContactCenter(t.db.knex, { domains: ['t100'] });
   await t.request.post(`/environment/v3/contact-centers/${ccid}/users`).set('Authorization', OPS_AUTH).send({ data: { username: 'agent', password: PASSWORD } });
   tv = await createClient(t, { client_id: 'wallboard', name: 'Wallboard TV', internalClient: false, authorities: [], redirectURIs: [], authorizedGrantTypes: [DEVICE_GRANT, 'refresh_token'] });
@@ -41,7 +34,6 @@ beforeAll(async () => {
   parOnly = await createClient(t, { client_id: 'par-only', name: 'PAR only', authorizedGrantTypes: ['authorization_code'], redirectURIs: [REDIRECT], requirePushedAuthorizationRequests: true });
 });
 afterAll(async () => {
-  await new Promise((r) => server.close(r));
   await t.close();
 });
 
